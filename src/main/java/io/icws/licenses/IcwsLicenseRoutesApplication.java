@@ -1,0 +1,72 @@
+package io.icws.licenses;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+import io.icws.licenses.config.InvalidSettingException;
+import io.icws.licenses.routes.IcwsLicenseRoutes;
+import io.icws.licenses.simulator.SimulatorCommand;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+
+/**
+ * The jar's command line. With no sub-command it runs the license routes on camel-main, in the DSL that
+ * {@code icws.dsl} names; {@code simulator} runs the built-in ICWS simulator.
+ */
+public final class IcwsLicenseRoutesApplication {
+
+    /** Where camel-main reads settings: the top-level config/ folder, then the jar's defaults. */
+    static final String PROPERTY_LOCATIONS =
+            "file:config/application.properties;optional=true,classpath:" + IcwsBindings.DEFAULTS;
+
+    private IcwsLicenseRoutesApplication() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "icws/logback.xml");
+        }
+        if (args.length > 0 && args[0].equals("simulator")) {
+            System.exit(SimulatorCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+            System.out.println("""
+                    Usage: java -jar icws-license-routes.jar [simulator [options]]
+                      (no command)  run the ICWS license routes; settings in config/application.properties,
+                                    -Dicws.…=… or environment variables (ICWS_…)
+                      simulator     run the built-in ICWS simulator (simulator --help for its options)""");
+            return;
+        }
+        Main main = createMain();
+        int code = main.run(args);
+        System.exit(code);
+    }
+
+    /** camel-main with the settings checked and the routes of the chosen DSL added. */
+    public static Main createMain() {
+        Main main = new Main(IcwsLicenseRoutesApplication.class);
+        main.setDefaultPropertyPlaceholderLocation(PROPERTY_LOCATIONS);
+        main.configure().addConfiguration(IcwsConfiguration.class);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport support) {
+                String dsl = support.getCamelContext().getPropertiesComponent().resolveProperty("icws.dsl")
+                        .orElse("yaml").trim().toLowerCase(Locale.ROOT);
+                switch (dsl) {
+                    case "java" -> support.configure().addRoutesBuilder(new IcwsLicenseRoutes());
+                    case "yaml" -> support.configure().withRoutesIncludePattern(yamlRoutes());
+                    default -> throw new InvalidSettingException("icws.dsl", "'" + dsl + "' is not one of yaml, java");
+                }
+            }
+        });
+        return main;
+    }
+
+    /** The routes/ folder when run from the project; the jar's copy anywhere else. */
+    static String yamlRoutes() {
+        return Files.isDirectory(Path.of("routes")) ? "file:routes/*.yaml" : "classpath:icws/routes/*.yaml";
+    }
+}

@@ -1,0 +1,56 @@
+package io.icws.licenses.notify;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code icws.notify.jms.broker-url=embedded}: an ActiveMQ Artemis broker inside this process, reached
+ * in-VM, persistent in {@code icws.notify.jms.embedded-data-directory}. Stops after the routes.
+ */
+public final class EmbeddedJmsBroker extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedJmsBroker.class);
+    private static final AtomicInteger NEXT_ID = new AtomicInteger();
+
+    private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
+    private final String url;
+
+    public EmbeddedJmsBroker(Path dataDirectory) throws Exception {
+        int id = NEXT_ID.getAndIncrement();
+        this.url = "vm://" + id;
+        Configuration config = new ConfigurationImpl()
+                .setName("icws-embedded-" + id)
+                .setSecurityEnabled(false)
+                .setPersistenceEnabled(true)
+                .setJournalDirectory(dataDirectory.resolve("journal").toString())
+                .setBindingsDirectory(dataDirectory.resolve("bindings").toString())
+                .setLargeMessagesDirectory(dataDirectory.resolve("large-messages").toString())
+                .setPagingDirectory(dataDirectory.resolve("paging").toString())
+                .setJMXManagementEnabled(false)
+                .addAcceptorConfiguration("in-vm", url);
+        broker.setConfiguration(config);
+        broker.start();
+        LOG.info("Embedded ActiveMQ Artemis broker started ({}, data in {})", url, dataDirectory);
+    }
+
+    /** The in-VM URL clients connect to. */
+    public String url() {
+        return url;
+    }
+
+    public EmbeddedActiveMQ broker() {
+        return broker;
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        broker.stop();
+    }
+}

@@ -1,0 +1,49 @@
+package io.icws.licenses.notify;
+
+import java.util.Locale;
+import java.util.Properties;
+
+import jakarta.mail.PasswordAuthentication;
+import org.apache.camel.component.mail.MailAuthenticator;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+
+/**
+ * The SMTP connection of the email target, as two beans the {@code smtp} endpoint refers to,
+ * so that the password never appears in an endpoint URI (Camel logs those):
+ * {@code icwsMailAuthenticator} (user and password, or none) and {@code icwsMailProperties} (STARTTLS or
+ * SSL, time-outs).
+ */
+public final class MailSettings {
+
+    private MailSettings() {
+    }
+
+    public static void bind(Registry registry, PropertiesComponent properties) {
+        String user = properties.resolveProperty("icws.notify.email.username").map(String::trim).orElse("");
+        String password = properties.resolveProperty("icws.notify.email.password").orElse("");
+        String security = properties.resolveProperty("icws.notify.email.security").orElse("none")
+                .trim().toLowerCase(Locale.ROOT);
+        registry.bind("icwsMailAuthenticator", new MailAuthenticator() {
+            @Override
+            public PasswordAuthentication getPasswordAuthentication() {
+                return user.isEmpty() ? null : new PasswordAuthentication(user, password);
+            }
+        });
+        Properties mail = new Properties();
+        mail.setProperty("mail.smtp.auth", Boolean.toString(!user.isEmpty()));
+        if (security.equals("ssl")) {
+            mail.setProperty("mail.smtp.ssl.enable", "true");
+            mail.setProperty("mail.smtp.ssl.checkserveridentity", "true");
+        }
+        if (security.equals("starttls")) {
+            mail.setProperty("mail.smtp.starttls.enable", "true");
+            mail.setProperty("mail.smtp.starttls.required", "true");
+        }
+        String timeout = properties.resolveProperty("icws.notify.email.timeout").orElse("10000");
+        mail.setProperty("mail.smtp.connectiontimeout", timeout);
+        mail.setProperty("mail.smtp.timeout", timeout);
+        mail.setProperty("mail.smtp.writetimeout", timeout);
+        registry.bind("icwsMailProperties", mail);
+    }
+}
