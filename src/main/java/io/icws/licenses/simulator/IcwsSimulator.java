@@ -1,0 +1,524 @@
+package io.icws.licenses.simulator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An ICWS (Genesys PureConnect Interaction Center Web Services) HTTP server simulator: log in, session
+ * cookie and CSRF checks, the licenses subscription, short-poll and server-sent-event messaging, session
+ * time-out, plus an admin API under {@code /simulator/} to change license assignments, expire sessions,
+ * inject faults and read the request log. See {@code docs/SIMULATOR.md}.
+ *
+ * <pre>{@code
+ * try (IcwsSimulator sim = IcwsSimulator.builder().port(0).build().start()) {
+ *     URI base = sim.baseUri(); // http://127.0.0.1:PORT
+ *     sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", true);
+ * }
+ * }</pre>
+ *
+ * Thread-safe. Uses only the JDK HTTP server and Jackson.
+ */
+public final class IcwsSimulator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IcwsSimulator.class);
+
+    static final String LICENSE_MESSAGE_TYPE = "urn:inin.com:licenses:licenseMessage";
+    static final String STATE_CHANGE_TYPE = "urn:inin.com:connection:connectionStateChangeMessage";
+    static final int MAX_REQUEST_LOG = 10_000;
+    static final int MAX_THREADS = 200;
+
+    final ObjectMapper mapper = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    private final String host;
+    private final int requestedPort;
+    private final Duration sessionTimeout;
+    private final Duration keepAliveInterval;
+    private final Map<String, UserState> users = new ConcurrentHashMap<>();
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final List<ActiveFault> faults = new ArrayList<>(); // guarded by itself
+    private final ArrayDeque<RecordedRequest> requestLog = new ArrayDeque<>(); // guarded by itself
+    private final SecureRandom random = new SecureRandom();
+
+    private final Object lifecycle = new Object();
+    private HttpServer server;
+    private ThreadPoolExecutor executor;
+    private ScheduledExecutorService reaper;
+    private volatile boolean closed;
+
+    private IcwsSimulator(Builder b) {
+        this.host = b.host;
+        this.requestedPort = b.port;
+        this.sessionTimeout = b.sessionTimeout;
+        this.keepAliveInterval = b.keepAliveInterval;
+        for (SimulatedUser u : b.users) {
+            if (users.putIfAbsent(u.userId(), new UserState(u)) != null) {
+                throw new IllegalArgumentException("duplicate user " + u.userId());
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds the server and starts answering. Returns this. */
+    public IcwsSimulator start() {
+        synchronized (lifecycle) {
+            if (server != null) {
+                throw new IllegalStateException("already started");
+            }
+            if (closed) {
+                throw new IllegalStateException("closed");
+            }
+            executor = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), daemonThreads("icws-sim-http"));
+            executor.allowCoreThreadTimeOut(true);
+            try {
+                server = HttpServer.create(new InetSocketAddress(host, requestedPort), 100);
+            } catch (IOException e) {
+                executor.shutdownNow();
+                throw new UncheckedIOException("cannot bind " + host + ":" + requestedPort, e);
+            }
+            server.setExecutor(executor);
+            server.createContext("/", new SimulatorHandler(this));
+            server.start();
+            reaper = Executors.newSingleThreadScheduledExecutor(daemonThreads("icws-sim-reaper"));
+            long period = Math.max(10, Math.min(1000, sessionTimeout.toMillis() / 4));
+            reaper.scheduleAtFixedRate(this::reapIdleSessions, period, period, TimeUnit.MILLISECONDS);
+            LOG.info("ICWS simulator listening on {}", baseUri());
+            return this;
+        }
+    }
+
+    /** The base URI, e.g. {@code http://127.0.0.1:18018} (no trailing slash, no {@code /icws}). */
+    public URI baseUri() {
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return URI.create("http://" + h + ":" + port());
+    }
+
+    /** The bound port. */
+    public int port() {
+        synchronized (lifecycle) {
+            if (server == null) {
+                throw new IllegalStateException("not started");
+            }
+            return server.getAddress().getPort();
+        }
+    }
+
+    Duration keepAliveInterval() {
+        return keepAliveInterval;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---------------------------------------------------------------- users and licenses
+
+    /**
+     * Assigns or unassigns a license (same as {@code PUT /simulator/users/{user}/licenses/{license}}). On a
+     * real change, each session of the user subscribed to that license gets an {@code isDelta:true} license
+     * message. A license the user did not have becomes known.
+     *
+     * @return true if the assigned state changed
+     * @throws NoSuchElementException for an unknown user
+     */
+    public boolean setLicenseAssigned(String user, String license, boolean assigned) {
+        Objects.requireNonNull(license, "license");
+        UserState u = user(user);
+        synchronized (u) {
+            Boolean previous = u.licenses.put(license, assigned);
+            boolean changed = (previous != null && previous) != assigned;
+            if (!changed) {
+                return false;
+            }
+            String message = licenseMessage(true, List.of(license), u);
+            int notified = 0;
+            for (Session s : sessions.values()) {
+                if (s.userId.equals(u.userId) && s.licenseSubscription != null
+                        && s.licenseSubscription.contains(license)) {
+                    s.offer(message);
+                    notified++;
+                }
+            }
+            LOG.info("License {} of {} is now {}; notified {} session(s)", license, user,
+                    assigned ? "assigned" : "unassigned", notified);
+            return true;
+        }
+    }
+
+    /**
+     * Queues a raw JSON message to every session of the user (same as
+     * {@code POST /simulator/users/{user}/messages}).
+     *
+     * @return the number of sessions it was queued to
+     * @throws NoSuchElementException   for an unknown user
+     * @throws IllegalArgumentException if {@code rawJson} is not JSON
+     */
+    public int queueMessage(String user, String rawJson) {
+        UserState u = user(user);
+        if (rawJson == null || rawJson.isBlank()) {
+            throw new IllegalArgumentException("message is empty");
+        }
+        String compact;
+        try {
+            compact = mapper.writeValueAsString(mapper.readTree(rawJson));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("message is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        int queued = 0;
+        synchronized (u) {
+            for (Session s : sessions.values()) {
+                if (s.userId.equals(u.userId)) {
+                    s.offer(compact);
+                    queued++;
+                }
+            }
+        }
+        return queued;
+    }
+
+    private UserState user(String user) {
+        UserState u = user == null ? null : users.get(user);
+        if (u == null) {
+            throw new NoSuchElementException("unknown user " + user);
+        }
+        return u;
+    }
+
+    boolean userExists(String user) {
+        return users.containsKey(user);
+    }
+
+    /** Replaces the session's license subscription and queues the full snapshot. */
+    void subscribeLicenses(Session s, List<String> licenses) {
+        UserState u = users.get(s.userId);
+        synchronized (u) {
+            s.licenseSubscription = List.copyOf(licenses);
+            s.offer(licenseMessage(false, s.licenseSubscription, u));
+        }
+    }
+
+    void unsubscribeLicenses(Session s) {
+        UserState u = users.get(s.userId);
+        synchronized (u) {
+            s.licenseSubscription = null;
+        }
+    }
+
+    private String licenseMessage(boolean isDelta, List<String> names, UserState u) {
+        ObjectNode m = mapper.createObjectNode();
+        m.put("__type", LICENSE_MESSAGE_TYPE);
+        m.put("isDelta", isDelta);
+        ArrayNode list = m.putArray("licenseAssignedStatusList");
+        for (String name : names) {
+            list.addObject().put("name", name).put("isAssigned", u.licenses.getOrDefault(name, false));
+        }
+        return m.toString();
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /** Creates a session for valid credentials, or returns null. */
+    Session login(String userId, String password, String language) {
+        UserState u = users.get(userId);
+        if (u == null || !java.security.MessageDigest.isEqual(bytes(u.password), bytes(password))) {
+            return null;
+        }
+        String id = HexFormat.of().formatHex(randomBytes(16));
+        String csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        String cookie = UUID.randomUUID().toString(); // type-4 UUIDs come from a SecureRandom
+        Session s = new Session(id, csrf, cookie, userId, language);
+        sessions.put(id, s);
+        LOG.info("Session {} opened for {}", id, userId);
+        return s;
+    }
+
+    /** The live session with that id, or null (ending it first if it timed out). */
+    Session liveSession(String id) {
+        Session s = sessions.get(id);
+        if (s == null || s.ended()) {
+            return null;
+        }
+        if (!s.hasOpenStream() && s.idleNanos() > sessionTimeout.toNanos()) {
+            endSession(s, null, "timed out");
+            return null;
+        }
+        return s;
+    }
+
+    void endSession(Session s, String finalMessage, String why) {
+        sessions.remove(s.id, s);
+        if (s.end(finalMessage)) {
+            LOG.info("Session {} of {} ended: {}", s.id, s.userId, why);
+        }
+    }
+
+    private void reapIdleSessions() {
+        try {
+            for (Session s : sessions.values()) {
+                if (!s.hasOpenStream() && s.idleNanos() > sessionTimeout.toNanos()) {
+                    endSession(s, null, "timed out");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Session reaper failed", e);
+        }
+    }
+
+    /**
+     * Ends every session (same as {@code POST /simulator/sessions/expire}): each open stream first receives a
+     * {@code connectionStateChangeMessage} (up to down), then closes; later calls answer 401.
+     *
+     * @return the number of sessions ended
+     */
+    public int expireSessions() {
+        ObjectNode m = mapper.createObjectNode();
+        m.put("__type", STATE_CHANGE_TYPE);
+        m.put("isDelta", false);
+        m.put("previousConnectionState", "up");
+        m.put("newConnectionState", "down");
+        m.put("reason", "The session was expired by the simulator.");
+        m.put("shouldReconnect", true);
+        String message = m.toString();
+        int n = 0;
+        for (Session s : sessions.values()) {
+            endSession(s, message, "expired by the simulator");
+            n++;
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    /** Adds a fault for the next matching ICWS requests. */
+    public void addFault(Fault fault) {
+        addFault(fault, null);
+    }
+
+    void addFault(Fault fault, String errorId) {
+        Objects.requireNonNull(fault, "fault");
+        synchronized (faults) {
+            faults.add(new ActiveFault(fault, errorId, new AtomicInteger(fault.times())));
+        }
+    }
+
+    /** Removes every pending fault. */
+    public void clearFaults() {
+        synchronized (faults) {
+            faults.clear();
+        }
+    }
+
+    /** Takes one use of the first fault matching the path, or returns null. */
+    ActiveFault takeFault(String path) {
+        synchronized (faults) {
+            for (Iterator<ActiveFault> it = faults.iterator(); it.hasNext(); ) {
+                ActiveFault f = it.next();
+                if (f.fault.matches(path)) {
+                    if (f.remaining.decrementAndGet() <= 0) {
+                        it.remove();
+                    }
+                    return f;
+                }
+            }
+            return null;
+        }
+    }
+
+    record ActiveFault(Fault fault, String errorId, AtomicInteger remaining) {
+    }
+
+    // ---------------------------------------------------------------- request log
+
+    /** The ICWS requests answered so far (at most the last 10,000), oldest first. */
+    public List<RecordedRequest> requests() {
+        synchronized (requestLog) {
+            return List.copyOf(requestLog);
+        }
+    }
+
+    /** Clears the request log. */
+    public void clearRequests() {
+        synchronized (requestLog) {
+            requestLog.clear();
+        }
+    }
+
+    void record(String method, String path, int status) {
+        RecordedRequest r = new RecordedRequest(method, path, status, Instant.now());
+        synchronized (requestLog) {
+            requestLog.addLast(r);
+            while (requestLog.size() > MAX_REQUEST_LOG) {
+                requestLog.removeFirst();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Stops the server and ends every session and open stream, within about a second. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Session s : sessions.values()) {
+                endSession(s, null, "simulator closed");
+            }
+            if (reaper != null) {
+                reaper.shutdownNow();
+            }
+            if (server != null) {
+                server.stop(0);
+            }
+            if (executor != null) {
+                executor.shutdownNow();
+                try {
+                    if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
+                        LOG.warn("Some simulator threads did not stop within 1 s");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            LOG.info("ICWS simulator stopped");
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    static byte[] bytes(String s) {
+        return s == null ? new byte[0] : s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    JsonNode readTree(String json) throws JsonProcessingException {
+        return mapper.readTree(json);
+    }
+
+    /** Mutable state of one user; guarded by its own monitor. */
+    private static final class UserState {
+        final String userId;
+        final String password;
+        final Map<String, Boolean> licenses;
+
+        UserState(SimulatedUser u) {
+            this.userId = u.userId();
+            this.password = u.password();
+            this.licenses = new LinkedHashMap<>(u.licenses());
+        }
+    }
+
+    /** Builds an {@link IcwsSimulator}. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 0;
+        private List<SimulatedUser> users = List.of(SimulatedUser.demo());
+        private Duration sessionTimeout = Duration.ofSeconds(300);
+        private Duration keepAliveInterval = Duration.ofSeconds(5);
+
+        private Builder() {
+        }
+
+        /** Address to bind; default {@code 127.0.0.1}. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** Port to bind; 0 (the default) picks a free port. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Users accepted at log-in; default {@link SimulatedUser#demo()}. */
+        public Builder users(List<SimulatedUser> users) {
+            this.users = List.copyOf(users);
+            return this;
+        }
+
+        /** Idle time after which a session is dropped; default 300 s. */
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = positive(sessionTimeout, "sessionTimeout");
+            return this;
+        }
+
+        /** Period of the {@code :} keep-alive comment on event streams; default 5 s. */
+        public Builder keepAliveInterval(Duration keepAliveInterval) {
+            this.keepAliveInterval = positive(keepAliveInterval, "keepAliveInterval");
+            return this;
+        }
+
+        public IcwsSimulator build() {
+            return new IcwsSimulator(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+}

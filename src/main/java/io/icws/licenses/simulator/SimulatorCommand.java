@@ -1,0 +1,243 @@
+package io.icws.licenses.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Command line for the {@link IcwsSimulator}.
+ *
+ * <pre>
+ * java -cp ... io.icws.licenses.simulator.SimulatorCommand [--port N] [--host H] [--users FILE]
+ *                                                       [--session-timeout DURATION] [--help]
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code --port N}: port to listen on (default 18018; 0 picks a free port)</li>
+ *   <li>{@code --host H}: address to bind (default 127.0.0.1)</li>
+ *   <li>{@code --users FILE}: the users, as JSON ({@code .json}) or YAML ({@code .yaml}/{@code .yml});
+ *       default: the demo user {@code agent1} / {@code secret}</li>
+ *   <li>{@code --session-timeout D}: idle time after which a session is dropped: {@code 300s}, {@code 5m},
+ *       {@code 1500ms} or plain seconds (default 300s)</li>
+ * </ul>
+ *
+ * On start it prints one line, the base URL (e.g. {@code http://127.0.0.1:18018}), and runs until stopped
+ * (SIGTERM / Ctrl-C). Bad options print one line naming the option and exit with code 2.
+ *
+ * <p>Users file format (YAML; the JSON form has the same structure):
+ *
+ * <pre>
+ * users:
+ *   - userId: agent1
+ *     password: secret
+ *     licenses:               # license name: assigned (true) or known but not assigned (false)
+ *       I3_ACCESS_CLIENT: true
+ *       I3_LICENSE_BASIC_STATION: true
+ *       I3_ACCESS_FEEDBACK: false
+ * </pre>
+ *
+ * A top-level list of users (without {@code users:}) is accepted too.
+ */
+public final class SimulatorCommand {
+
+    static final int DEFAULT_PORT = 18018;
+
+    private static final String HELP = """
+            Usage: SimulatorCommand [options]
+              --port N                 port to listen on (default 18018; 0 picks a free port)
+              --host H                 address to bind (default 127.0.0.1)
+              --users FILE             users file, JSON (.json) or YAML (.yaml, .yml); default: agent1/secret
+              --session-timeout D      idle session time-out: 300s, 5m, 1500ms or plain seconds (default 300s)
+              --help                   print this help
+            Prints the base URL, then runs until SIGTERM / Ctrl-C. See docs/SIMULATOR.md.""";
+
+    private SimulatorCommand() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * Runs the simulator until the JVM shuts down or the calling thread is interrupted.
+     *
+     * @return 0 after a normal stop, 1 if the server could not start, 2 for bad options
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        IcwsSimulator.Builder builder = IcwsSimulator.builder().port(DEFAULT_PORT);
+        for (int i = 0; i < args.length; i++) {
+            String opt = args[i];
+            if (opt.equals("--help") || opt.equals("-h")) {
+                out.println(HELP);
+                return 0;
+            }
+            if (!List.of("--port", "--host", "--users", "--session-timeout").contains(opt)) {
+                err.println("Unknown option: " + opt + " (see --help)");
+                return 2;
+            }
+            if (i + 1 >= args.length) {
+                err.println("Option " + opt + " needs a value");
+                return 2;
+            }
+            String value = args[++i];
+            try {
+                switch (opt) {
+                    case "--port" -> builder.port(parsePort(value));
+                    case "--host" -> {
+                        if (value.isBlank()) {
+                            throw new IllegalArgumentException("must not be empty");
+                        }
+                        builder.host(value);
+                    }
+                    case "--users" -> builder.users(readUsers(Path.of(value)));
+                    default -> builder.sessionTimeout(parseDuration(value));
+                }
+            } catch (IllegalArgumentException | IOException e) {
+                err.println("Invalid value for " + opt + " '" + value + "': " + e.getMessage());
+                return 2;
+            }
+        }
+        IcwsSimulator sim;
+        try {
+            sim = builder.build();
+        } catch (IllegalArgumentException e) {
+            err.println("Invalid value for --users: " + e.getMessage());
+            return 2;
+        }
+        try {
+            sim.start();
+        } catch (RuntimeException e) {
+            err.println("Cannot start the simulator: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            sim.close();
+            stopped.countDown();
+        }, "icws-sim-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println(sim.baseUri());
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            sim.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
+        return 0;
+    }
+
+    static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("must be between 0 and 65535");
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number");
+        }
+    }
+
+    /** Parses {@code 300s}, {@code 5m}, {@code 1500ms}, {@code 1h} or plain seconds. */
+    static Duration parseDuration(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        try {
+            Duration d;
+            if (v.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+            } else if (v.endsWith("s")) {
+                d = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()));
+            } else if (v.endsWith("m")) {
+                d = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1).trim()));
+            } else if (v.endsWith("h")) {
+                d = Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1).trim()));
+            } else {
+                d = Duration.ofSeconds(Long.parseLong(v));
+            }
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("must be positive");
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected e.g. 300s, 5m, 1500ms or plain seconds");
+        }
+    }
+
+    /** Reads a users file: JSON, or YAML for {@code .yaml}/{@code .yml}. */
+    static List<SimulatedUser> readUsers(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no such file");
+        }
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml")
+                ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        JsonNode root;
+        try {
+            root = mapper.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException("not valid " + (mapper.getFactory() instanceof YAMLFactory ? "YAML" : "JSON")
+                    + ": " + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse(""));
+        }
+        JsonNode list = root != null && root.isObject() ? root.get("users") : root;
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new IllegalArgumentException("expected a non-empty list 'users'");
+        }
+        List<SimulatedUser> users = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode u = list.get(i);
+            String where = "users[" + i + "]";
+            if (!u.isObject()) {
+                throw new IllegalArgumentException(where + " must be an object");
+            }
+            String userId = text(u, "userId", where);
+            String password = text(u, "password", where);
+            Map<String, Boolean> licenses = new LinkedHashMap<>();
+            JsonNode l = u.get("licenses");
+            if (l != null && !l.isNull()) {
+                if (!l.isObject()) {
+                    throw new IllegalArgumentException(where + ".licenses must map license names to true/false");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (!e.getValue().isBoolean()) {
+                        throw new IllegalArgumentException(where + ".licenses." + e.getKey() + " must be true or false");
+                    }
+                    licenses.put(e.getKey(), e.getValue().booleanValue());
+                }
+            }
+            users.add(new SimulatedUser(userId, password, licenses));
+        }
+        return users;
+    }
+
+    private static String text(JsonNode u, String field, String where) {
+        JsonNode v = u.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new IllegalArgumentException(where + "." + field + " must be a non-empty string");
+        }
+        return v.asText();
+    }
+}

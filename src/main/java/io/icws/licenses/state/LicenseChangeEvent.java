@@ -1,0 +1,167 @@
+package io.icws.licenses.state;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * A license change as a CloudEvents 1.0 JSON event (structured mode). Serialized by Jackson as is:
+ * <pre>{@code
+ * {
+ *   "specversion": "1.0",
+ *   "id": "4f0c…",
+ *   "source": "icws://127.0.0.1:18018/agent1",
+ *   "type": "io.icws.license.unassigned",
+ *   "time": "2026-11-28T01:30:00.123Z",
+ *   "datacontenttype": "application/json",
+ *   "data": {"server": "127.0.0.1:18018", "user": "agent1", "license": "I3_ACCESS_CLIENT",
+ *            "assigned": false, "previouslyAssigned": true,
+ *            "snapshot": {"I3_ACCESS_CLIENT": false, "I3_LICENSE_BASIC_STATION": true},
+ *            "changeType": "unassigned"}
+ * }
+ * }</pre>
+ *
+ * @see #of(String, String, LicenseChange, Map, Instant)
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+@JsonPropertyOrder({"specversion", "id", "source", "type", "time", "datacontenttype", "data"})
+public record LicenseChangeEvent(String specversion, String id, String source, String type, String time,
+                                 String datacontenttype, Data data) {
+
+    /** CloudEvents spec version. */
+    public static final String SPEC_VERSION = "1.0";
+    /** Content type of {@code data}. */
+    public static final String DATA_CONTENT_TYPE = "application/json";
+    /** Prefix of {@code type}; followed by the change type value. */
+    public static final String TYPE_PREFIX = "io.icws.license.";
+
+    private static final DateTimeFormatter RFC3339_MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /**
+     * The event's {@code data}.
+     *
+     * @param previouslyAssigned null for an {@code observed} change
+     * @param snapshot           the user's licenses after the change, sorted by name
+     * @param changeType         "observed", "assigned" or "unassigned"
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @JsonPropertyOrder({"server", "user", "license", "changeType", "assigned", "previouslyAssigned", "snapshot"})
+    public record Data(String server, String user, String license, boolean assigned, Boolean previouslyAssigned,
+                       Map<String, Boolean> snapshot, String changeType) {
+    }
+
+    /**
+     * Builds the event of one change.
+     *
+     * <ul>
+     *   <li>{@code type}: {@code io.icws.license.} + {@code observed|assigned|unassigned};</li>
+     *   <li>{@code source}: {@code icws://{server}/{user}}; the server is percent-encoded except for unreserved
+     *       characters and {@code : [ ]} (host, port, IPv6 literal), the user except for unreserved characters
+     *       (RFC 3986 {@code A-Z a-z 0-9 - . _ ~}); UTF-8, upper-case hex;</li>
+     *   <li>{@code id}: deterministic, so the same change read twice (e.g. after a failed save and a retry, or
+     *       by two readers of the same state) has the same id:
+     *       {@code UUID.nameUUIDFromBytes((server + "\n" + user + "\n" + license + "\n" + sequence + "\n"
+     *       + changeType).getBytes(UTF_8))} (a version 3 UUID), where {@code sequence} is
+     *       {@link LicenseChange#sequence()} and {@code changeType} its lower-case value. Different changes of a
+     *       license have different sequences, hence different ids;</li>
+     *   <li>{@code time}: RFC 3339 in UTC with milliseconds, e.g. {@code 2026-11-28T01:30:00.123Z}.</li>
+     * </ul>
+     *
+     * @param snapshot the view after the change (copied, sorted); null is taken as empty
+     * @throws IllegalArgumentException when server, user, change or time is null
+     */
+    public static LicenseChangeEvent of(String server, String user, LicenseChange change,
+                                        Map<String, Boolean> snapshot, Instant time) {
+        require(server, "server");
+        require(user, "user");
+        require(change, "change");
+        require(time, "time");
+        require(change.license(), "change.license");
+        require(change.type(), "change.type");
+        String changeType = change.type().value();
+        String id = id(server, user, change.license(), change.sequence(), change.type());
+        String source = "icws://" + percentEncode(server, ":[]") + "/" + percentEncode(user, "");
+        Map<String, Boolean> snap = snapshot == null
+                ? Collections.emptyMap()
+                : Collections.unmodifiableMap(new TreeMap<>(snapshot));
+        Data data = new Data(server, user, change.license(), change.assigned(),
+                change.type() == ChangeType.OBSERVED ? null : change.previouslyAssigned(), snap, changeType);
+        return new LicenseChangeEvent(SPEC_VERSION, id, source, TYPE_PREFIX + changeType,
+                RFC3339_MILLIS.format(time), DATA_CONTENT_TYPE, data);
+    }
+
+    /** The deterministic event id of a change; see {@link #of(String, String, LicenseChange, Map, Instant)}. */
+    public static String id(String server, String user, String license, long sequence, ChangeType type) {
+        String key = server + "\n" + user + "\n" + license + "\n" + sequence + "\n" + type.value();
+        return UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** The change type, from {@code data.changeType} (or, failing that, from {@code type}). */
+    @JsonIgnore
+    public ChangeType changeType() {
+        if (data != null && data.changeType() != null) {
+            return ChangeType.fromValue(data.changeType());
+        }
+        if (type != null && type.startsWith(TYPE_PREFIX)) {
+            return ChangeType.fromValue(type.substring(TYPE_PREFIX.length()));
+        }
+        throw new IllegalStateException("Event " + id + " carries no change type");
+    }
+
+    /** {@code data.license}, or null. */
+    @JsonIgnore
+    public String license() {
+        return data == null ? null : data.license();
+    }
+
+    /** {@code data.user}, or null. */
+    @JsonIgnore
+    public String user() {
+        return data == null ? null : data.user();
+    }
+
+    /** {@code data.server}, or null. */
+    @JsonIgnore
+    public String server() {
+        return data == null ? null : data.server();
+    }
+
+    /** {@code time} parsed as an instant. */
+    @JsonIgnore
+    public Instant instant() {
+        return Instant.parse(time);
+    }
+
+    private static void require(Object value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException("License change event: " + what + " is missing (null)");
+        }
+    }
+
+    private static String percentEncode(String s, String alsoAllowed) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        StringBuilder b = new StringBuilder(bytes.length);
+        for (byte x : bytes) {
+            int c = x & 0xFF;
+            boolean unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~';
+            if (unreserved || (c < 0x80 && alsoAllowed.indexOf(c) >= 0)) {
+                b.append((char) c);
+            } else {
+                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,127 @@
+package io.icws.licenses.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LicenseChangeEventTest {
+
+    static final Instant TIME = Instant.parse("2026-11-28T01:30:00.123456Z");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static LicenseChangeEvent unassigned() {
+        Map<String, Boolean> snapshot = new LinkedHashMap<>();
+        snapshot.put("I3_LICENSE_BASIC_STATION", true);
+        snapshot.put("I3_ACCESS_CLIENT", false);
+        return LicenseChangeEvent.of("127.0.0.1:18018", "agent1",
+                new LicenseChange("I3_ACCESS_CLIENT", ChangeType.UNASSIGNED, false, true, 2), snapshot, TIME);
+    }
+
+    @Test
+    void jsonOfAnEventHasExactlyTheCloudEventsFields() throws Exception {
+        LicenseChangeEvent event = unassigned();
+
+        JsonNode json = JSON.readTree(JSON.writeValueAsString(event));
+
+        assertThat(json.fieldNames()).toIterable()
+                .containsExactly("specversion", "id", "source", "type", "time", "datacontenttype", "data");
+        assertThat(json.get("specversion").asText()).isEqualTo("1.0");
+        assertThat(json.get("id").asText()).isEqualTo(event.id());
+        assertThat(UUID.fromString(json.get("id").asText()).toString()).isEqualTo(event.id());
+        assertThat(json.get("source").asText()).isEqualTo("icws://127.0.0.1:18018/agent1");
+        assertThat(json.get("type").asText()).isEqualTo("io.icws.license.unassigned");
+        assertThat(json.get("time").asText()).isEqualTo("2026-11-28T01:30:00.123Z");
+        assertThat(json.get("datacontenttype").asText()).isEqualTo("application/json");
+
+        JsonNode data = json.get("data");
+        assertThat(data.fieldNames()).toIterable().containsExactlyInAnyOrder(
+                "server", "user", "license", "changeType", "assigned", "previouslyAssigned", "snapshot");
+        assertThat(data.get("server").asText()).isEqualTo("127.0.0.1:18018");
+        assertThat(data.get("user").asText()).isEqualTo("agent1");
+        assertThat(data.get("license").asText()).isEqualTo("I3_ACCESS_CLIENT");
+        assertThat(data.get("changeType").asText()).isEqualTo("unassigned");
+        assertThat(data.get("assigned").isBoolean()).isTrue();
+        assertThat(data.get("assigned").asBoolean()).isFalse();
+        assertThat(data.get("previouslyAssigned").asBoolean()).isTrue();
+        assertThat(data.get("snapshot").fieldNames()).toIterable()
+                .containsExactly("I3_ACCESS_CLIENT", "I3_LICENSE_BASIC_STATION");
+        assertThat(data.get("snapshot").get("I3_LICENSE_BASIC_STATION").asBoolean()).isTrue();
+    }
+
+    @Test
+    void observedEventHasNullPreviouslyAssignedAndObservedType() throws Exception {
+        LicenseChangeEvent event = LicenseChangeEvent.of("s", "u",
+                new LicenseChange("I3_A", ChangeType.OBSERVED, true, null, 1), Map.of("I3_A", true), TIME);
+
+        JsonNode json = JSON.readTree(JSON.writeValueAsString(event));
+
+        assertThat(json.get("type").asText()).isEqualTo("io.icws.license.observed");
+        assertThat(json.get("data").get("previouslyAssigned").isNull()).isTrue();
+        assertThat(event.changeType()).isEqualTo(ChangeType.OBSERVED);
+    }
+
+    @Test
+    void jsonReadsBackToAnEqualEvent() throws Exception {
+        LicenseChangeEvent event = unassigned();
+
+        LicenseChangeEvent back = JSON.readValue(JSON.writeValueAsBytes(event), LicenseChangeEvent.class);
+
+        assertThat(back).isEqualTo(event);
+        assertThat(back.license()).isEqualTo("I3_ACCESS_CLIENT");
+        assertThat(back.user()).isEqualTo("agent1");
+        assertThat(back.changeType()).isEqualTo(ChangeType.UNASSIGNED);
+    }
+
+    @Test
+    void idIsStableForTheSameChangeAndDiffersForAnother() {
+        LicenseChange change = new LicenseChange("I3_A", ChangeType.UNASSIGNED, false, true, 2);
+        LicenseChangeEvent first = LicenseChangeEvent.of("s", "u", change, Map.of(), TIME);
+        LicenseChangeEvent again = LicenseChangeEvent.of("s", "u", change, Map.of("I3_B", true), TIME.plusSeconds(60));
+        LicenseChangeEvent next = LicenseChangeEvent.of("s", "u",
+                new LicenseChange("I3_A", ChangeType.ASSIGNED, true, false, 3), Map.of(), TIME);
+
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(next.id()).isNotEqualTo(first.id());
+        assertThat(LicenseChangeEvent.of("s", "other", change, Map.of(), TIME).id()).isNotEqualTo(first.id());
+        assertThat(first.id()).isEqualTo(
+                UUID.nameUUIDFromBytes("s\nu\nI3_A\n2\nunassigned".getBytes(UTF_8)).toString());
+    }
+
+    @Test
+    void sourcePercentEncodesUnsafeCharacters() {
+        LicenseChangeEvent event = LicenseChangeEvent.of("host/x@y:8018", "DOMAIN\\agent one/é?#",
+                new LicenseChange("I3_A", ChangeType.OBSERVED, true, null, 1), Map.of(), TIME);
+
+        assertThat(event.source()).isEqualTo("icws://host%2Fx%40y:8018/DOMAIN%5Cagent%20one%2F%C3%A9%3F%23");
+        URI uri = URI.create(event.source());
+        assertThat(uri.getScheme()).isEqualTo("icws");
+        assertThat(uri.getRawPath()).isEqualTo("/DOMAIN%5Cagent%20one%2F%C3%A9%3F%23");
+        assertThat(uri.getQuery()).isNull();
+        assertThat(uri.getFragment()).isNull();
+    }
+
+    @Test
+    void missingArgumentsAreRejectedByName() {
+        LicenseChange change = new LicenseChange("I3_A", ChangeType.OBSERVED, true, null, 1);
+
+        assertThatThrownBy(() -> LicenseChangeEvent.of(null, "u", change, Map.of(), TIME))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("server");
+        assertThatThrownBy(() -> LicenseChangeEvent.of("s", null, change, Map.of(), TIME))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("user");
+        assertThatThrownBy(() -> LicenseChangeEvent.of("s", "u", null, Map.of(), TIME))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("change");
+        assertThatThrownBy(() -> LicenseChangeEvent.of("s", "u", change, Map.of(), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("time");
+        assertThat(LicenseChangeEvent.of("s", "u", change, null, TIME).data().snapshot()).isEmpty();
+    }
+}
