@@ -123,13 +123,10 @@ public final class IcwsBindings {
             }
             defaults.load(in);
         }
-        Properties initial = properties.getInitialProperties();
-        Properties merged = new Properties();
-        defaults.stringPropertyNames().stream().filter(k -> k.startsWith("icws."))
-                .forEach(k -> merged.setProperty(k, defaults.getProperty(k)));
-        if (initial != null) {
-            merged.putAll(initial);
+        for (String key : defaults.stringPropertyNames()) {
+            if (key.startsWith("icws.") && properties.resolveProperty(key).isEmpty()) {
+                properties.addInitialProperty(key, defaults.getProperty(key));
+            }
         }
-        properties.setInitialProperties(merged);
     }
 }

@@ -1,6 +1,7 @@
 package io.icws.licenses.routes;
 
 import io.icws.licenses.IcwsBindings;
+import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
@@ -12,11 +13,16 @@ import org.apache.camel.builder.RouteBuilder;
 public class IcwsLicenseRoutes extends RouteBuilder {
 
     @Override
-    public void configure() throws Exception {
-        IcwsBindings.bind(getContext());
-        includeRoutes(new IcwsErrorHandling());
-        includeRoutes(new IcwsSessionRoutes());
-        includeRoutes(new IcwsReceiveRoutes());
-        includeRoutes(new LicenseChangeRoutes());
+    public void addRoutesToCamelContext(CamelContext context) throws Exception {
+        IcwsBindings.bind(context);
+        new IcwsErrorHandling().addRouteConfigurationsToCamelContext(context);
+        new IcwsSessionRoutes().addRoutesToCamelContext(context);
+        new IcwsReceiveRoutes().addRoutesToCamelContext(context);
+        new LicenseChangeRoutes().addRoutesToCamelContext(context);
+    }
+
+    @Override
+    public void configure() {
+        // the routes come from the builders above, one per concern
     }
 }

@@ -56,7 +56,7 @@ public class IcwsReceiveRoutes extends RouteBuilder {
                     .when(header("IcwsMessageType").isEqualTo("urn:inin.com:messaging:subscriptionStateMessage"))
                         .filter(simple("${bean:icwsMessages.subscriptionError} != ''"))
                             .bean("icwsConnection", "onSubscriptionFault(${bean:icwsMessages.subscriptionError})")
-                        .end()
+                        .endChoice()
                     .otherwise()
                         .bean("icwsMessages", "ignore(${header.IcwsMessageType})")
                 .end();
