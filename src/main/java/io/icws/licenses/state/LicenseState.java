@@ -26,7 +26,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -295,16 +294,14 @@ public final class LicenseState {
             throw new CorruptStateException("missing or non-object \"sequences\"");
         }
         LicenseState state = new LicenseState(server, user);
-        for (Iterator<Map.Entry<String, JsonNode>> it = sequences.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : sequences.properties()) {
             JsonNode v = e.getValue();
             if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1) {
                 throw new CorruptStateException("sequence of a license is not a positive integer");
             }
             state.sequences.put(e.getKey(), v.asLong());
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = licenses.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : licenses.properties()) {
             if (!e.getValue().isBoolean()) {
                 throw new CorruptStateException("value of a license is not true/false");
             }

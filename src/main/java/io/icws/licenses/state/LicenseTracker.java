@@ -100,6 +100,49 @@ public final class LicenseTracker {
         return List.copyOf(events);
     }
 
+    /**
+     * Applies one ICWS license message given as parsed JSON (what Camel's Jackson data format or a JSON split yields):
+     * <pre>{@code {"__type": "urn:inin.com:licenses:licenseMessage", "isDelta": false,
+     *  "licenseAssignedStatusList": [{"name": "I3_ACCESS_CLIENT", "isAssigned": true}, ...]}}</pre>
+     * {@code isDelta} must be a boolean; the list must be present (it may be empty); each item needs a string
+     * {@code name} and a boolean {@code isAssigned} (both required by the ICWS reference; a missing
+     * {@code isAssigned} is rejected rather than read as false, which would raise a false "unassigned"). Other fields ({@code __type}, …) are ignored.
+     *
+     * @throws IllegalArgumentException naming what is missing or malformed (state unchanged), for the dead-letter path
+     * @see #apply(boolean, List)
+     */
+    public List<LicenseChangeEvent> applyMessage(Map<String, ?> licenseMessage) {
+        if (licenseMessage == null) {
+            throw new IllegalArgumentException("License message is missing (null)");
+        }
+        Object isDelta = licenseMessage.get("isDelta");
+        if (!(isDelta instanceof Boolean)) {
+            throw new IllegalArgumentException("License message: \"isDelta\" is missing or not true/false");
+        }
+        Object list = licenseMessage.get("licenseAssignedStatusList");
+        if (!(list instanceof List<?> items)) {
+            throw new IllegalArgumentException("License message: \"licenseAssignedStatusList\" is missing or not a list");
+        }
+        List<LicenseStatus> statuses = new ArrayList<>(items.size());
+        int index = 0;
+        for (Object item : items) {
+            if (!(item instanceof Map<?, ?> m)) {
+                throw new IllegalArgumentException("License message: item #" + index + " is not an object");
+            }
+            if (!(m.get("name") instanceof String name)) {
+                throw new IllegalArgumentException("License message: item #" + index + " has no string \"name\"");
+            }
+            Object assigned = m.get("isAssigned");
+            if (!(assigned instanceof Boolean a)) {
+                throw new IllegalArgumentException("License message: item #" + index
+                        + " has no boolean \"isAssigned\"");
+            }
+            statuses.add(new LicenseStatus(name, a));
+            index++;
+        }
+        return apply((Boolean) isDelta, statuses);
+    }
+
     /** The current view: license name to assigned, sorted by name, unmodifiable. */
     public synchronized Map<String, Boolean> snapshot() {
         return state.snapshot();

@@ -138,6 +138,22 @@ class LicenseStatePersistenceTest {
     }
 
     @Test
+    void unreadableFileIsMovedAsideAndStateStartsFresh() throws Exception {
+        Path file = dir.resolve("state.json");
+        Files.createDirectories(file.resolve("inside"));
+
+        LicenseState state = LicenseState.load(file, CLOCK);
+
+        assertThat(state.snapshot()).isEmpty();
+        assertThat(file).doesNotExist();
+        assertThat(dir.resolve("state.json.corrupt-20261128T013000Z")).isDirectory();
+        assertThat(logs.list).singleElement().satisfies(w -> {
+            assertThat(w.getLevel()).isEqualTo(Level.WARN);
+            assertThat(w.getFormattedMessage()).contains("unreadable");
+        });
+    }
+
+    @Test
     void secondCorruptFileInTheSameSecondGetsItsOwnName() throws Exception {
         Path file = dir.resolve("state.json");
         Files.writeString(file, "garbage 1");

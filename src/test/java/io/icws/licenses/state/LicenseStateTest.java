@@ -180,4 +180,12 @@ class LicenseStateTest {
 
         assertThat(items).containsExactly(on("I3_ACCESS_CLIENT"), off("I3_X"));
     }
+
+    @Test
+    void licenseStatusWithoutIsAssignedFailsToRead() {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        assertThatThrownBy(() -> mapper.readValue("{\"name\":\"I3_A\"}", LicenseStatus.class))
+                .hasMessageContaining("isAssigned");
+    }
 }

@@ -178,6 +178,45 @@ class LicenseTrackerTest {
     }
 
     @Test
+    void applyMessageReadsAParsedIcwsLicenseMessage() throws Exception {
+        LicenseTracker tracker = new LicenseTracker(SERVER, USER, null, CLOCK);
+        Map<String, Object> full = new com.fasterxml.jackson.databind.ObjectMapper().readValue("""
+                {"__type": "urn:inin.com:licenses:licenseMessage", "isDelta": false,
+                 "licenseAssignedStatusList": [
+                   {"name": "I3_ACCESS_CLIENT", "isAssigned": true},
+                   {"name": "I3_LICENSE_BASIC_STATION", "isAssigned": false}]}""",
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+
+        assertThat(tracker.applyMessage(full)).hasSize(2);
+        List<LicenseChangeEvent> delta = tracker.applyMessage(Map.of("isDelta", true,
+                "licenseAssignedStatusList", List.of(Map.of("name", "I3_ACCESS_CLIENT", "isAssigned", false))));
+
+        assertThat(delta).singleElement().satisfies(e -> assertThat(e.changeType()).isEqualTo(ChangeType.UNASSIGNED));
+        assertThat(tracker.snapshot()).isEqualTo(Map.of("I3_ACCESS_CLIENT", false, "I3_LICENSE_BASIC_STATION", false));
+    }
+
+    @Test
+    void applyMessageRejectsMalformedMessagesNamingTheProblem() {
+        LicenseTracker tracker = new LicenseTracker(SERVER, USER, null, CLOCK);
+        tracker.apply(false, List.of(on("I3_A")));
+
+        assertThatThrownBy(() -> tracker.applyMessage(Map.of("licenseAssignedStatusList", List.of())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("isDelta");
+        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", "false", "licenseAssignedStatusList", List.of())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("isDelta");
+        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", true)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("licenseAssignedStatusList");
+        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", true,
+                "licenseAssignedStatusList", List.of(Map.of("name", "I3_A")))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("item #0").hasMessageContaining("isAssigned");
+        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", true,
+                "licenseAssignedStatusList", List.of(Map.of("isAssigned", false)))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+        assertThatThrownBy(() -> tracker.applyMessage(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(tracker.snapshot()).isEqualTo(Map.of("I3_A", true));
+    }
+
+    @Test
     void missingServerOrUserIsRejected() {
         assertThatThrownBy(() -> new LicenseTracker(null, USER, null, CLOCK))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("server");
