@@ -41,13 +41,20 @@ public final class IcwsLicenseRoutesApplication {
             return;
         }
         Main main = createMain();
-        int code = main.run(args);
+        int code;
+        try {
+            code = main.run(args);
+        } catch (Exception e) {
+            // One line a person can act on; the simulator, broker and Camel threads must not keep us alive.
+            System.err.println("ICWS license routes did not start: " + startupProblem(e));
+            code = 1;
+        }
         System.exit(code);
     }
 
     /** camel-main with the settings checked and the routes of the chosen DSL added. */
     public static Main createMain() {
-        Main main = new Main(IcwsLicenseRoutesApplication.class);
+        Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation(PROPERTY_LOCATIONS);
         main.configure().addConfiguration(IcwsConfiguration.class);
         main.addMainListener(new MainListenerSupport() {
@@ -63,6 +70,18 @@ public final class IcwsLicenseRoutesApplication {
             }
         });
         return main;
+    }
+
+    /** The setting that stopped startup, or the deepest cause, as one line. */
+    static String startupProblem(Throwable failure) {
+        Throwable deepest = failure;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InvalidSettingException) {
+                return t.getMessage();
+            }
+            deepest = t;
+        }
+        return deepest.getClass().getSimpleName() + ": " + deepest.getMessage();
     }
 
     /** The routes/ folder when run from the project; the jar's copy anywhere else. */

@@ -3,9 +3,11 @@ package io.icws.licenses.notify;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +36,10 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
                 .setLargeMessagesDirectory(dataDirectory.resolve("large-messages").toString())
                 .setPagingDirectory(dataDirectory.resolve("paging").toString())
                 .setJMXManagementEnabled(false)
-                .addAcceptorConfiguration("in-vm", url);
+                .addAcceptorConfiguration("in-vm", url)
+                .addAddressSetting("#", new AddressSettings()
+                        .setDeadLetterAddress(SimpleString.of("DLQ"))
+                        .setExpiryAddress(SimpleString.of("ExpiryQueue")));
         broker.setConfiguration(config);
         broker.start();
         LOG.info("Embedded ActiveMQ Artemis broker started ({}, data in {})", url, dataDirectory);

@@ -11,10 +11,13 @@ import org.apache.camel.spi.Registry;
 /**
  * The SMTP connection of the email target, as two beans the {@code smtp} endpoint refers to,
  * so that the password never appears in an endpoint URI (Camel logs those):
- * {@code icwsMailAuthenticator} (user and password, or none) and {@code icwsMailProperties} (STARTTLS or
+ * {@code icwsMailAuthenticator} (user and password; only bound when a user is set) and {@code icwsMailProperties} (STARTTLS or
  * SSL, time-outs).
  */
 public final class MailSettings {
+
+    /** Internal: set to the authenticator bean reference only when a user is configured. */
+    public static final String AUTHENTICATOR_PROPERTY = "icws.internal.email-authenticator";
 
     private MailSettings() {
     }
@@ -24,12 +27,17 @@ public final class MailSettings {
         String password = properties.resolveProperty("icws.notify.email.password").orElse("");
         String security = properties.resolveProperty("icws.notify.email.security").orElse("none")
                 .trim().toLowerCase(Locale.ROOT);
-        registry.bind("icwsMailAuthenticator", new MailAuthenticator() {
-            @Override
-            public PasswordAuthentication getPasswordAuthentication() {
-                return user.isEmpty() ? null : new PasswordAuthentication(user, password);
-            }
-        });
+        if (!user.isEmpty()) {
+            registry.bind("icwsMailAuthenticator", new MailAuthenticator() {
+                @Override
+                public PasswordAuthentication getPasswordAuthentication() {
+                    return new PasswordAuthentication(user, password);
+                }
+            });
+            // The route's endpoint names the authenticator through the optional {{?…}} placeholder, so it
+            // goes without one when there is no user.
+            properties.addOverrideProperty(AUTHENTICATOR_PROPERTY, "#icwsMailAuthenticator");
+        }
         Properties mail = new Properties();
         mail.setProperty("mail.smtp.auth", Boolean.toString(!user.isEmpty()));
         if (security.equals("ssl")) {

@@ -55,7 +55,8 @@ public class LicenseChangeRoutes extends RouteBuilder {
                     .to("smtp://{{icws.notify.email.host}}:{{icws.notify.email.port}}"
                             + "?from={{icws.notify.email.from}}&to={{icws.notify.email.to}}"
                             + "&contentType=text/plain; charset=UTF-8"
-                            + "&authenticator=#icwsMailAuthenticator&additionalJavaMailProperties=#icwsMailProperties")
+                            + "&authenticator={{?icws.internal.email-authenticator}}"
+                            + "&additionalJavaMailProperties=#icwsMailProperties")
                 .end();
 
         // Whatever could not be handled, kept whole with the reason.

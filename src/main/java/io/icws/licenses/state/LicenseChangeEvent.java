@@ -89,7 +89,7 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
         require(change.license(), "change.license");
         require(change.type(), "change.type");
         String changeType = change.type().value();
-        String id = id(server, user, change.license(), change.sequence(), change.type());
+        String id = stableId(server, user, change.license(), change.sequence(), change.type());
         String source = "icws://" + percentEncode(server, ":[]") + "/" + percentEncode(user, "");
         Map<String, Boolean> snap = snapshot == null
                 ? Collections.emptyMap()
@@ -101,7 +101,7 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
     }
 
     /** The deterministic event id of a change; see {@link #of(String, String, LicenseChange, Map, Instant)}. */
-    public static String id(String server, String user, String license, long sequence, ChangeType type) {
+    public static String stableId(String server, String user, String license, long sequence, ChangeType type) {
         String key = server + "\n" + user + "\n" + license + "\n" + sequence + "\n" + type.value();
         return UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8)).toString();
     }

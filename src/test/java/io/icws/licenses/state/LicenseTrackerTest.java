@@ -141,7 +141,7 @@ class LicenseTrackerTest {
         List<LicenseChangeEvent> retry = tracker.apply(false, List.of(on("I3_A")));
         assertThat(retry).singleElement().satisfies(e -> assertThat(e.changeType()).isEqualTo(ChangeType.OBSERVED));
         assertThat(retry.get(0).id()).isEqualTo(
-                LicenseChangeEvent.id(SERVER, USER, "I3_A", 1, ChangeType.OBSERVED));
+                LicenseChangeEvent.stableId(SERVER, USER, "I3_A", 1, ChangeType.OBSERVED));
     }
 
     @Test
