@@ -98,9 +98,9 @@ public class IcwsConnection {
     }
 
     /**
-     * The scheduled re-subscription: it also ends a wait after a permanent failure (400/410), so a fault
-     * that an administrator fixed is retried at the next cron firing, not in a storm.
-     * @return true when the routes should connect (no session) before subscribing
+     * The scheduled re-subscription asks whether to PUT again: yes while a session exists. It also ends the
+     * wait after a permanent failure (400/410), so a fault an administrator fixed is retried by the poll
+     * loop after the next cron firing, not in a storm.
      */
     public synchronized boolean onSchedule() {
         if (permanentFailure) {
@@ -108,7 +108,7 @@ public class IcwsConnection {
             permanentFailure = false;
             nextAttempt = Instant.MIN;
         }
-        return session == null && status != Status.CLOSED;
+        return session != null && status != Status.CLOSED;
     }
 
     public synchronized Status status() {

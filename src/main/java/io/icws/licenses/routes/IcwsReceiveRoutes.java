@@ -24,15 +24,13 @@ public class IcwsReceiveRoutes extends RouteBuilder {
                     .to("direct:icws-fetch-messages")
                 .end();
 
-        // The scheduled re-subscription (stateful: never two at once). It also retries a login that failed
-        // permanently (400/410) once per firing instead of in a storm.
+        // The scheduled re-subscription (stateful: never two at once). A new PUT gives a new isDelta:false
+        // snapshot, which adds no event when it matches the state. After a permanent failure (400/410) the
+        // firing also lets the poll loop try to log in again: once per firing, not in a storm.
         from("quartz:icws/resubscribe?cron={{icws.subscribe.cron}}&stateful=true").routeId("icws-resubscribe")
                 .routeConfigurationId("icws-receive")
-                .choice()
-                    .when(method("icwsConnection", "onSchedule"))
-                        .to("direct:icws-connect")
-                    .when(method("icwsConnection", "hasSession"))
-                        .to("direct:icws-subscribe")
+                .filter(method("icwsConnection", "onSchedule"))
+                    .to("direct:icws-subscribe")
                 .end();
 
         from("direct:icws-fetch-messages").routeId("icws-fetch-messages").routeConfigurationId("icws-step")

@@ -42,7 +42,7 @@ public class LicenseChangeRoutes extends RouteBuilder {
                     .setHeader("changeType", simple("${body.data.changeType}"))
                     .marshal().json()
                     .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
-                            + "&deliveryPersistent=true")
+                            + "&deliveryPersistent=true&jmsMessageType=Text")
                 .end();
 
         // Plain-text alert for the change types in icws.notify.email.changes.
