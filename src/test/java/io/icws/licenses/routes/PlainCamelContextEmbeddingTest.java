@@ -1,0 +1,51 @@
+package io.icws.licenses.routes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+
+import io.icws.licenses.simulator.IcwsSimulator;
+import io.icws.licenses.simulator.SimulatedUser;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Embedding in a team's own runtime, without camel-main: a plain CamelContext, the settings as properties,
+ * {@code context.addRoutes(new IcwsLicenseRoutes())}. Defaults for everything not given come from the jar.
+ */
+class PlainCamelContextEmbeddingTest {
+
+    @Test
+    void javaRoutesRunInAPlainCamelContext(@TempDir Path folder) throws Exception {
+        try (IcwsSimulator simulator = IcwsSimulator.builder().port(0).users(List.of(SimulatedUser.demo())).build().start();
+             CamelContext context = new DefaultCamelContext()) {
+            Properties settings = new Properties();
+            settings.setProperty("icws.server", simulator.baseUri().toString());
+            settings.setProperty("icws.user", "agent1");
+            settings.setProperty("icws.password", "secret");
+            settings.setProperty("icws.poll.interval", "100");
+            settings.setProperty("icws.notify.jms.enabled", "false");
+            settings.setProperty("icws.notify.file.directory", folder.resolve("changes").toString());
+            settings.setProperty("icws.state.directory", folder.resolve("state").toString());
+            context.getPropertiesComponent().setInitialProperties(settings);
+
+            context.addRoutes(new IcwsLicenseRoutes());
+            context.start();
+
+            Path changes = folder.resolve("changes");
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.isDirectory(changes)
+                    && Files.list(changes).filter(f -> f.toString().endsWith(".json")).count() == 3);
+            assertThat(context.getRouteController().getRouteStatus("icws-poll").isStarted()).isTrue();
+
+            context.stop();
+            assertThat(simulator.requests()).anyMatch(r -> r.method().equals("DELETE") && r.path().endsWith("/connection"));
+        }
+    }
+}
