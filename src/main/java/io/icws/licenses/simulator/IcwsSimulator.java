@@ -188,7 +188,8 @@ public final class IcwsSimulator implements AutoCloseable {
 
     /**
      * Queues a raw JSON message to every session of the user (same as
-     * {@code POST /simulator/users/{user}/messages}).
+     * {@code POST /simulator/users/{user}/messages}). The text is kept verbatim if it is on one line; JSON
+     * spanning several lines is compacted to one line (an event-stream {@code data:} line carries one message).
      *
      * @return the number of sessions it was queued to
      * @throws NoSuchElementException   for an unknown user
@@ -201,7 +202,10 @@ public final class IcwsSimulator implements AutoCloseable {
         }
         String compact;
         try {
-            compact = mapper.writeValueAsString(mapper.readTree(rawJson));
+            JsonNode tree = mapper.readTree(rawJson);
+            // one line per SSE data field: keep the text as it is unless it spans lines
+            compact = rawJson.indexOf('\n') < 0 && rawJson.indexOf('\r') < 0
+                    ? rawJson.strip() : mapper.writeValueAsString(tree);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("message is not valid JSON: " + e.getOriginalMessage(), e);
         }

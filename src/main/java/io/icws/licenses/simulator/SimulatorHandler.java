@@ -440,10 +440,11 @@ final class SimulatorHandler implements HttpHandler {
         if (!sim.userExists(user)) {
             throw unknownUser(user);
         }
-        JsonNode body = parseJson(c);
+        byte[] raw = readBody(c);
+        parseJson(raw); // 400 unless JSON
         int n;
         try {
-            n = sim.queueMessage(user, sim.mapper.writeValueAsString(body));
+            n = sim.queueMessage(user, new String(raw, StandardCharsets.UTF_8));
         } catch (NoSuchElementException e) {
             throw unknownUser(user);
         }
@@ -509,7 +510,10 @@ final class SimulatorHandler implements HttpHandler {
     // ================================================================ common
 
     private JsonNode parseJson(Call c) throws IOException {
-        byte[] body = readBody(c);
+        return parseJson(readBody(c));
+    }
+
+    private JsonNode parseJson(byte[] body) {
         if (body.length == 0) {
             throw new HttpError(400, "error.request.invalidJson", "The request body is empty; JSON was expected.");
         }
@@ -519,6 +523,8 @@ final class SimulatorHandler implements HttpHandler {
             String detail = e.getOriginalMessage();
             throw new HttpError(400, "error.request.invalidJson", "The request body is not valid JSON: "
                     + (detail == null ? e.getClass().getSimpleName() : detail.lines().findFirst().orElse("")));
+        } catch (IOException e) {
+            throw new HttpError(400, "error.request.invalidJson", "The request body is not valid JSON: " + e);
         }
     }
 
