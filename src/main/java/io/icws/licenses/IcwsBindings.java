@@ -12,6 +12,7 @@ import io.icws.licenses.config.IcwsSettings;
 import io.icws.licenses.embedded.EmbeddedIcwsServer;
 import io.icws.licenses.icws.IcwsConnection;
 import io.icws.licenses.icws.IcwsMessages;
+import io.icws.licenses.icws.IcwsTls;
 import io.icws.licenses.icws.NoCookieStore;
 import io.icws.licenses.notify.ChangeFormats;
 import io.icws.licenses.notify.DeadLetters;
@@ -84,6 +85,7 @@ public final class IcwsBindings {
         registry.bind("changeFormats", new ChangeFormats());
         registry.bind("deadLetters", new DeadLetters(clock));
         registry.bind("icwsShutdown", new IcwsShutdown(connection, settings.shutdownTimeout()));
+        IcwsTls.bind(registry, properties);
         MailSettings.bind(registry, properties);
         bindJms(context, settings, properties);
 

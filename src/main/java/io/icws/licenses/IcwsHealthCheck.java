@@ -7,8 +7,8 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * Readiness check {@code icws}: up only while logged in and subscribed; down otherwise, with the reason
- * (which call, which status) in the details.
+ * Readiness check {@code icws}: up only while logged in and subscribed and the last ICWS request succeeded;
+ * down otherwise, with the reason (which call, which status) as its message and in the details.
  */
 public final class IcwsHealthCheck extends AbstractHealthCheck {
 
@@ -30,7 +30,7 @@ public final class IcwsHealthCheck extends AbstractHealthCheck {
         builder.detail("status", status.name().toLowerCase(java.util.Locale.ROOT));
         builder.detail("server", String.valueOf(connection.currentServer()));
         builder.detail("reason", connection.lastProblem());
-        if (status == IcwsConnection.Status.SUBSCRIBED) {
+        if (connection.healthy()) {
             builder.up();
         } else {
             builder.message(connection.lastProblem());

@@ -115,6 +115,14 @@ public class IcwsConnection {
         return status;
     }
 
+    /**
+     * Ready to report changes: logged in and subscribed, and the last request did not fail. A server that
+     * answers 500 or times out makes this false until a request succeeds again.
+     */
+    public synchronized boolean healthy() {
+        return status == Status.SUBSCRIBED && currentDelay == null && !permanentFailure;
+    }
+
     /** What went wrong last, in words (which call, which status); "ok" while subscribed. */
     public synchronized String lastProblem() {
         return lastProblem;
@@ -254,7 +262,12 @@ public class IcwsConnection {
                     lastProblem = "ok";
                     succeeded();
                 }
-                case MESSAGES -> succeeded();
+                case MESSAGES -> {
+                    succeeded();
+                    if (status == Status.SUBSCRIBED) {
+                        lastProblem = "ok";
+                    }
+                }
                 case LOGOUT -> {
                     session = null;
                     if (status != Status.CLOSED) {

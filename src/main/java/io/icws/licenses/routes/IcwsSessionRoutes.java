@@ -18,7 +18,8 @@ public class IcwsSessionRoutes extends RouteBuilder {
                 .to("http://icws?throwExceptionOnFailure=false&cookieStore=#icwsNoCookies"
                         + "&connectTimeout={{icws.http.connect-timeout}}"
                         + "&connectionRequestTimeout={{icws.http.connect-timeout}}"
-                        + "&responseTimeout={{icws.http.response-timeout}}&soTimeout={{icws.http.response-timeout}}");
+                        + "&responseTimeout={{icws.http.response-timeout}}&soTimeout={{icws.http.response-timeout}}"
+                        + "&sslContextParameters=#icwsSsl&x509HostnameVerifier=#icwsHostnameVerifier");
 
         // Log in, then subscribe: a new session has no subscriptions.
         from("direct:icws-connect").routeId("icws-connect").routeConfigurationId("icws-step")
