@@ -351,9 +351,17 @@ public class IcwsConnection {
      * 401 drops the session (log in again at once); a switchover moves to the next host; a transient
      * fault waits, doubling the delay up to the cap; a permanent one waits for the next scheduled run.
      * Logs once per failure, so a backoff step logs one line, not one per poll.
+     *
+     * @param call the request that failed ({@link #CALL_PROPERTY}), or null when none was under way
      */
-    public synchronized void onFailure(Exception failure) {
+    public synchronized void onFailure(Exception failure, IcwsCall call) {
         String problem = describe(failure);
+        if (call == IcwsCall.MESSAGES && session != null && status == Status.SUBSCRIBED) {
+            // The server may have dequeued messages whose answer never arrived (a time-out, a broken
+            // connection). A new PUT brings a full isDelta:false snapshot, diffed against the state, so no
+            // change is lost and none is reported twice.
+            status = Status.LOGGED_IN;
+        }
         if (failure instanceof IcwsRequestException e) {
             switch (e.kind()) {
                 case SESSION_EXPIRED -> {

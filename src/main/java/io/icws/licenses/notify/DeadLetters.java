@@ -12,13 +12,17 @@ import org.apache.camel.Exchange;
 
 /**
  * What goes to {@code icws.dead-letter.directory}: the thing that could not be handled, whole, with where
- * it failed and why, as one JSON document per file. A message from the server is kept as the exact text
- * received; an event as its JSON.
+ * it failed and why, as one JSON document per file: {@code origin} (route), {@code time}, {@code reason}
+ * (the exception chain) and {@code content}. A message from the server is kept as the exact text received;
+ * an event a target refused as the event's JSON.
  */
 public class DeadLetters {
 
     /** Header naming where the dead letter comes from, e.g. {@code icws-message} or {@code notify-jms}. */
     public static final String ORIGIN_HEADER = "IcwsDeadLetterOrigin";
+
+    /** Exchange property holding the change event being delivered (set before the fan-out to the targets). */
+    public static final String EVENT_PROPERTY = "IcwsChangeEvent";
 
     private static final DateTimeFormatter STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -34,7 +38,9 @@ public class DeadLetters {
     public void envelope(Exchange exchange) throws JsonProcessingException {
         Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String origin = exchange.getMessage().getHeader(ORIGIN_HEADER, "unknown", String.class);
-        Object body = exchange.getMessage().getBody();
+        // A target's dead letter keeps the event itself, whatever the target had turned it into by then.
+        Object event = exchange.getProperty(EVENT_PROPERTY);
+        Object body = event != null ? event : exchange.getMessage().getBody(String.class);
         ObjectNode doc = mapper.createObjectNode()
                 .put("origin", origin)
                 .put("time", STAMP.format(clock.instant()))

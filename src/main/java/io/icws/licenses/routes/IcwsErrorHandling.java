@@ -27,7 +27,7 @@ public class IcwsErrorHandling extends RouteConfigurationBuilder {
                     .to("direct:dead-letter")
                 .end()
                 .onException(Exception.class).handled(true)
-                    .bean("icwsConnection", "onFailure(${exception})");
+                    .bean("icwsConnection", "onFailure(${exception}, ${exchangeProperty.IcwsCall})");
 
         routeConfiguration("icws-message")
                 .onException(Exception.class).handled(true)

@@ -14,6 +14,7 @@ public class LicenseChangeRoutes extends RouteBuilder {
     @Override
     public void configure() {
         from("direct:license-change").routeId("license-change").routeConfigurationId("icws-step")
+                .setProperty("IcwsChangeEvent", body())
                 .multicast().parallelProcessing()
                     .to("direct:notify-log", "direct:notify-file", "direct:notify-jms", "direct:notify-email")
                 .end();

@@ -37,7 +37,7 @@ final class RoutesHarness implements AutoCloseable {
     static final String PASSWORD = "secret";
     static final String QUEUE = "icws.license.changes";
 
-    final IcwsSimulator simulator;
+    IcwsSimulator simulator;
     final Path folder;
     final Path changes;
     final Path deadLetters;
@@ -70,6 +70,32 @@ final class RoutesHarness implements AutoCloseable {
         settings.put("icws.notify.email.from", "icws@example.com");
         settings.put("icws.notify.redelivery.initial-delay", "100");
         settings.put("icws.notify.redelivery.max-delay", "500");
+    }
+
+    /** A new simulator on the same address (the old one gone: connections refused meanwhile). */
+    void replaceSimulator(IcwsSimulator replacement) {
+        simulator.close();
+        simulator = replacement;
+    }
+
+    /** Reads a bean the routes use. */
+    <T> T bean(String name, Class<T> type) {
+        return context().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    /** Every dead letter, parsed. */
+    List<JsonNode> deadLetterDocuments() throws IOException {
+        if (!Files.isDirectory(deadLetters)) {
+            return List.of();
+        }
+        List<JsonNode> docs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(deadLetters)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")
+                    && !f.getFileName().toString().startsWith(".")).sorted().toList()) {
+                docs.add(mapper.readTree(file.toFile()));
+            }
+        }
+        return docs;
     }
 
     RoutesHarness with(String key, String value) {
@@ -118,7 +144,8 @@ final class RoutesHarness implements AutoCloseable {
         }
         List<JsonNode> events = new ArrayList<>();
         try (Stream<Path> files = Files.list(changes)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")
+                    && !f.getFileName().toString().startsWith(".")).sorted().toList()) {
                 events.add(mapper.readTree(file.toFile()));
             }
         }
