@@ -35,7 +35,8 @@ import java.util.concurrent.CountDownLatch;
  * </ul>
  *
  * On start it prints one line, the base URL (e.g. {@code http://127.0.0.1:18018}), and runs until stopped
- * (SIGTERM / Ctrl-C). Bad options print one line naming the option and exit with code 2.
+ * (SIGTERM / Ctrl-C). Bad options print one line naming the option and exit with code 2. {@link #main} logs to
+ * stderr (unless {@code -Dlogback.configurationFile} says otherwise).
  *
  * <p>Users file format (YAML; the JSON form has the same structure):
  *
@@ -68,6 +69,10 @@ public final class SimulatorCommand {
     }
 
     public static void main(String[] args) {
+        // Log to stderr: stdout carries only the URL line. Must be set before the first logger is created.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "io/icws/licenses/simulator/simulator-logback.xml");
+        }
         int code = run(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);
