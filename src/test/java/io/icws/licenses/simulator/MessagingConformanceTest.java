@@ -188,4 +188,26 @@ class MessagingConformanceTest extends SimulatorTestBase {
             }
         }
     }
+
+    @Test
+    void streamThreadEndsAfterTheClientClosesTheStream() throws Exception {
+        IcwsTestClient.Login l = client.login();
+        IcwsTestClient.EventStream stream = client.openStream(l);
+        assertThat(stream.nextLine(WAIT)).isEqualTo(": keep-alive");
+        assertThat(streamThreads()).isPositive();
+
+        stream.close();
+
+        // the server notices at its next keep-alive write (every 200 ms here)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> streamThreads() == 0);
+        assertThat(client.authed(l, "POST", "messaging/heartbeat", null).statusCode()).isIn(200, 204);
+    }
+
+    /** Threads currently serving an event stream, seen from their stacks. */
+    private static long streamThreads() {
+        return Thread.getAllStackTraces().values().stream()
+                .filter(stack -> java.util.Arrays.stream(stack).anyMatch(f ->
+                        f.getClassName().endsWith(".SimulatorHandler") && f.getMethodName().equals("stream")))
+                .count();
+    }
 }

@@ -102,4 +102,29 @@ class ParallelSessionsConformanceTest extends SimulatorTestBase {
             assertThat(previous).as("last delta is the final state").isTrue();
         }
     }
+
+    @Test
+    void fortyOpenStreamsEachReceiveTheDelta() throws Exception {
+        List<IcwsTestClient.EventStream> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                IcwsTestClient.Login l = client.login();
+                client.subscribe(l, "I3_ACCESS_FEEDBACK");
+                IcwsTestClient.EventStream stream = client.openStream(l);
+                streams.add(stream);
+                assertThat(stream.nextData(java.time.Duration.ofSeconds(5)).get("isDelta").asBoolean()).isFalse();
+            }
+
+            assertThat(client.setLicense("agent1", "I3_ACCESS_FEEDBACK", true).statusCode()).isEqualTo(200);
+
+            for (IcwsTestClient.EventStream stream : streams) {
+                JsonNode delta = stream.nextData(java.time.Duration.ofSeconds(5));
+                assertThat(delta.get("isDelta").asBoolean()).isTrue();
+                assertThat(delta.get("licenseAssignedStatusList").toString())
+                        .isEqualTo("[{\"name\":\"I3_ACCESS_FEEDBACK\",\"isAssigned\":true}]");
+            }
+        } finally {
+            streams.forEach(IcwsTestClient.EventStream::close);
+        }
+    }
 }
