@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -225,8 +224,7 @@ public final class SimulatorCommand {
                 if (!l.isObject()) {
                     throw new IllegalArgumentException(where + ".licenses must map license names to true/false");
                 }
-                for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
+                for (Map.Entry<String, JsonNode> e : l.properties()) {
                     if (!e.getValue().isBoolean()) {
                         throw new IllegalArgumentException(where + ".licenses." + e.getKey() + " must be true or false");
                     }

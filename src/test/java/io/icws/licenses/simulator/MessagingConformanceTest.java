@@ -157,8 +157,9 @@ class MessagingConformanceTest extends SimulatorTestBase {
 
     @Test
     void closingTheSimulatorEndsAnOpenStreamWithinASecond() throws Exception {
-        try (IcwsSimulator slowKeepAlive = IcwsSimulator.builder().port(0)
-                .keepAliveInterval(Duration.ofSeconds(30)).build().start()) {
+        IcwsSimulator slowKeepAlive = IcwsSimulator.builder().port(0)
+                .keepAliveInterval(Duration.ofSeconds(30)).build().start();
+        try {
             IcwsTestClient c = new IcwsTestClient(slowKeepAlive.baseUri());
             IcwsTestClient.Login l = c.login();
             c.subscribe(l, "I3_ACCESS_CLIENT");
@@ -171,6 +172,8 @@ class MessagingConformanceTest extends SimulatorTestBase {
                 stream.assertEnds(Duration.ofMillis(1500));
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
             }
+        } finally {
+            slowKeepAlive.close(); // idempotent
         }
     }
 
