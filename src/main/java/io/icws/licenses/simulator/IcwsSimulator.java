@@ -67,6 +67,15 @@ public final class IcwsSimulator implements AutoCloseable {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
+    static {
+        // The JDK server writes a response's headers and body in separate packets; without TCP_NODELAY, Nagle's
+        // algorithm and the client's delayed ACK add ~40 ms to every answer. Read once, when the JDK's
+        // ServerConfig loads; set only if nobody chose otherwise.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final String host;
     private final int requestedPort;
     private final Duration sessionTimeout;

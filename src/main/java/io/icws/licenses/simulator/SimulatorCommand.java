@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +34,8 @@ import java.util.concurrent.CountDownLatch;
  * </ul>
  *
  * On start it prints one line, the base URL (e.g. {@code http://127.0.0.1:18018}), and runs until stopped
- * (SIGTERM / Ctrl-C). Bad options print one line naming the option and exit with code 2.
+ * (SIGTERM / Ctrl-C). Bad options print one line naming the option and exit with code 2. {@link #main} logs to
+ * stderr (unless {@code -Dlogback.configurationFile} says otherwise).
  *
  * <p>Users file format (YAML; the JSON form has the same structure):
  *
@@ -68,6 +68,10 @@ public final class SimulatorCommand {
     }
 
     public static void main(String[] args) {
+        // Log to stderr: stdout carries only the URL line. Must be set before the first logger is created.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "io/icws/licenses/simulator/simulator-logback.xml");
+        }
         int code = run(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);
@@ -220,8 +224,7 @@ public final class SimulatorCommand {
                 if (!l.isObject()) {
                     throw new IllegalArgumentException(where + ".licenses must map license names to true/false");
                 }
-                for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
+                for (Map.Entry<String, JsonNode> e : l.properties()) {
                     if (!e.getValue().isBoolean()) {
                         throw new IllegalArgumentException(where + ".licenses." + e.getKey() + " must be true or false");
                     }

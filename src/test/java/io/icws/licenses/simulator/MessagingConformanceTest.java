@@ -157,8 +157,9 @@ class MessagingConformanceTest extends SimulatorTestBase {
 
     @Test
     void closingTheSimulatorEndsAnOpenStreamWithinASecond() throws Exception {
-        try (IcwsSimulator slowKeepAlive = IcwsSimulator.builder().port(0)
-                .keepAliveInterval(Duration.ofSeconds(30)).build().start()) {
+        IcwsSimulator slowKeepAlive = IcwsSimulator.builder().port(0)
+                .keepAliveInterval(Duration.ofSeconds(30)).build().start();
+        try {
             IcwsTestClient c = new IcwsTestClient(slowKeepAlive.baseUri());
             IcwsTestClient.Login l = c.login();
             c.subscribe(l, "I3_ACCESS_CLIENT");
@@ -171,6 +172,8 @@ class MessagingConformanceTest extends SimulatorTestBase {
                 stream.assertEnds(Duration.ofMillis(1500));
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
             }
+        } finally {
+            slowKeepAlive.close(); // idempotent
         }
     }
 
@@ -187,5 +190,27 @@ class MessagingConformanceTest extends SimulatorTestBase {
                 assertThat(c.authed(l, "POST", "messaging/heartbeat", null).statusCode()).isIn(200, 204);
             }
         }
+    }
+
+    @Test
+    void streamThreadEndsAfterTheClientClosesTheStream() throws Exception {
+        IcwsTestClient.Login l = client.login();
+        IcwsTestClient.EventStream stream = client.openStream(l);
+        assertThat(stream.nextLine(WAIT)).isEqualTo(": keep-alive");
+        assertThat(streamThreads()).isPositive();
+
+        stream.close();
+
+        // the server notices at its next keep-alive write (every 200 ms here)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> streamThreads() == 0);
+        assertThat(client.authed(l, "POST", "messaging/heartbeat", null).statusCode()).isIn(200, 204);
+    }
+
+    /** Threads currently serving an event stream, seen from their stacks. */
+    private static long streamThreads() {
+        return Thread.getAllStackTraces().values().stream()
+                .filter(stack -> java.util.Arrays.stream(stack).anyMatch(f ->
+                        f.getClassName().endsWith(".SimulatorHandler") && f.getMethodName().equals("stream")))
+                .count();
     }
 }

@@ -140,12 +140,12 @@ class SessionAuthConformanceTest extends SimulatorTestBase {
     @Test
     void requestsKeepTheSessionAliveBeyondTheTimeout() {
         try (IcwsSimulator shortLived = IcwsSimulator.builder().port(0)
-                .sessionTimeout(Duration.ofMillis(600)).build().start()) {
+                .sessionTimeout(Duration.ofMillis(800)).build().start()) {
             IcwsTestClient c = new IcwsTestClient(shortLived.baseUri());
             IcwsTestClient.Login l = c.login();
 
-            // polls every 100 ms for 1.5 s (> 2 timeouts): every poll must succeed
-            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+            // polls every 100 ms for 2 s (> 2 timeouts): every poll must succeed
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(100))
                     .until(() -> c.authed(l, "GET", "messaging/messages", null).statusCode() == 200);
         }
     }
