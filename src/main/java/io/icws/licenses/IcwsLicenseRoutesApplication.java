@@ -26,11 +26,13 @@ public final class IcwsLicenseRoutesApplication {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("simulator")) {
+            // its own logging (to stderr: stdout carries only the URL line)
+            SimulatorCommand.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "icws/logback.xml");
-        }
-        if (args.length > 0 && args[0].equals("simulator")) {
-            System.exit(SimulatorCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
             System.out.println("""
