@@ -13,7 +13,7 @@ import io.icws.licenses.embedded.EmbeddedIcwsServer;
 import io.icws.licenses.icws.IcwsConnection;
 import io.icws.licenses.icws.IcwsMessages;
 import io.icws.licenses.icws.IcwsTls;
-import io.icws.licenses.icws.NoCookieStore;
+import io.icws.licenses.icws.IcwsHttpClientConfigurer;
 import io.icws.licenses.notify.ChangeFormats;
 import io.icws.licenses.notify.DeadLetters;
 import io.icws.licenses.notify.EmbeddedJmsBroker;
@@ -79,7 +79,7 @@ public final class IcwsBindings {
         registry.bind("icwsSettings", settings);
         registry.bind("icwsConnection", connection);
         registry.bind("icwsMessages", new IcwsMessages());
-        registry.bind("icwsNoCookies", new NoCookieStore());
+        registry.bind("icwsHttpClientConfigurer", new IcwsHttpClientConfigurer());
         registry.bind("licenseTracker",
                 new LicenseTracker(serverIdentity, settings.user(), settings.stateDirectory(), clock));
         registry.bind("changeFormats", new ChangeFormats());

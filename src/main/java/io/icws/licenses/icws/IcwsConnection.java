@@ -260,7 +260,6 @@ public class IcwsConnection {
                     }
                     status = Status.SUBSCRIBED;
                     lastProblem = "ok";
-                    succeeded();
                 }
                 case MESSAGES -> {
                     succeeded();
@@ -339,9 +338,9 @@ public class IcwsConnection {
         lastProblem = "subscription faulted: " + error;
     }
 
-    /** True when logged in but the subscription must be (re)made. */
+    /** True when logged in but the subscription must be (re)made, and the backoff has passed. */
     public synchronized boolean needsSubscribe() {
-        return session != null && status == Status.LOGGED_IN;
+        return session != null && status == Status.LOGGED_IN && !clock.instant().isBefore(nextAttempt);
     }
 
     // ---------------------------------------------------------------- failures and backoff
@@ -418,6 +417,7 @@ public class IcwsConnection {
         lastProblem = why;
     }
 
+    /** A poll went through: the whole cycle works again, so the backoff starts afresh. */
     private void succeeded() {
         currentDelay = null;
         nextAttempt = Instant.MIN;

@@ -13,9 +13,9 @@ public class IcwsSessionRoutes extends RouteBuilder {
     @Override
     public void configure() {
         // The one HTTP endpoint of every ICWS call: the URL comes in the CamelHttpUri header, the session
-        // cookie from icwsConnection (the client keeps no cookies), the status is read by icwsConnection.
+        // cookie from icwsConnection (the client handles no cookies), the status is read by icwsConnection.
         from("direct:icws-http").routeId("icws-http").routeConfigurationId("icws-step")
-                .to("http://icws?throwExceptionOnFailure=false&cookieStore=#icwsNoCookies"
+                .to("http://icws?throwExceptionOnFailure=false&httpClientConfigurer=#icwsHttpClientConfigurer"
                         + "&connectTimeout={{icws.http.connect-timeout}}"
                         + "&connectionRequestTimeout={{icws.http.connect-timeout}}"
                         + "&responseTimeout={{icws.http.response-timeout}}&soTimeout={{icws.http.response-timeout}}"

@@ -102,8 +102,9 @@ abstract class LicenseRoutesFaultTest {
         int port = routes.simulator.port();
 
         routes.replaceSimulator(closedFor(port));
-        await().atMost(Duration.ofSeconds(10)).until(() -> !icwsHealth().isUp());
-        assertThat(icwsHealth().message()).contains("ConnectException");
+        // the first failure may be the kept-alive connection closing; then connections are refused
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !icwsHealth().isUp() && icwsHealth().message().contains("ConnectException"));
 
         // back, and the station was unassigned while it was away
         SimulatedUser changed = new SimulatedUser("agent1", "secret",
@@ -216,6 +217,54 @@ abstract class LicenseRoutesFaultTest {
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
 
         assertThat(tookMillis).isLessThan(1000 + 5000);
+    }
+
+    @Test
+    void hostileLicenseNamesCannotEscapeTheFolderInjectMailHeadersOrBreakJmsProperties() throws Exception {
+        routes.with("icws.notify.email.changes", "observed").start();
+        routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.receiveJmsUntil(FEEDBACK, "observed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 3);
+
+        List<String> hostile = List.of("../../escaped", "a/b\\c", "nul\u0000name", "crlf\r\nBcc: evil@example.com",
+                "x".repeat(10_000));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode message = mapper.createObjectNode()
+                .put("__type", "urn:inin.com:licenses:licenseMessage").put("isDelta", true);
+        hostile.forEach(name -> message.withArray("licenseAssignedStatusList").addObject()
+                .put("name", name).put("isAssigned", true));
+        routes.simulator.queueMessage("agent1", mapper.writeValueAsString(message));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> routes.fileEvents().size() == 8);
+        // files: every one inside the folder, named only with safe characters; nothing written beside it
+        try (var files = Files.list(routes.changes)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .hasSize(8).allMatch(n -> n.matches("[A-Za-z0-9_.-]+") && n.length() < 200);
+        }
+        try (var beside = Files.list(folder)) {
+            assertThat(beside.map(f -> f.getFileName().toString()))
+                    .doesNotContain("escaped").allMatch(n -> List.of("changes", "state", "broker", "dead-letter").contains(n));
+        }
+        assertThat(routes.fileEvents()).extracting(e -> e.path("data").path("license").asText())
+                .containsAll(hostile);
+        // JMS: one message per name, properties without control characters and bounded
+        List<jakarta.jms.Message> jms = new java.util.ArrayList<>();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            jakarta.jms.Message m = routes.receiveJms(Duration.ofMillis(200));
+            if (m != null) {
+                jms.add(m);
+            }
+            return jms.size() == 5;
+        });
+        assertThat(jms).allSatisfy(m -> assertThat(m.getStringProperty("license"))
+                .doesNotContain("\r", "\n", "\u0000").hasSizeLessThanOrEqualTo(256));
+        // email: no injected recipient or header, subject on one line
+        await().atMost(Duration.ofSeconds(20)).until(() -> smtp.getReceivedMessages().length == 8);
+        assertThat(smtp.getReceivedMessages()).allSatisfy(mail -> {
+            assertThat(mail.getAllRecipients()).extracting(Object::toString).containsExactly("alerts@example.com");
+            assertThat(mail.getHeader("Bcc")).isNull();
+            assertThat(mail.getSubject()).doesNotContain("\r", "\n").hasSizeLessThan(250);
+        });
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ final class RoutesHarness implements AutoCloseable {
         settings.put("icws.user", USER);
         settings.put("icws.password", PASSWORD);
         settings.put("icws.poll.interval", "100");
+        // no fixed port in tests; HealthEndpointTest turns it on with a free one
+        settings.put("icws.health.enabled", "false");
         // Far away unless a test wants the schedule.
         settings.put("icws.subscribe.cron", "0 0 0 1 1 ? 2099");
         settings.put("icws.state.directory", folder.resolve("state").toString());
