@@ -39,7 +39,9 @@ class HealthEndpointTest {
             assertThat(down.path("status").asText()).isEqualTo("DOWN");
             assertThat(down.path("checks")).anySatisfy(check -> {
                 assertThat(check.path("name").asText()).isEqualTo("icws");
-                assertThat(check.path("message").asText()).startsWith("POST /icws/connection answered 500");
+                // Camel 4.18's health JSON escapes '/' and '"' once more than JSON needs
+                assertThat(check.path("message").asText().replace("\\", ""))
+                        .startsWith("POST /icws/connection answered 500");
             });
             assertThat(get(URI.create("http://127.0.0.1:" + port + "/observe/health/live")).statusCode()).isEqualTo(200);
 

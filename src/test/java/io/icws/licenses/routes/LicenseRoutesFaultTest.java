@@ -137,6 +137,20 @@ abstract class LicenseRoutesFaultTest {
     }
 
     @Test
+    void severalConfiguredServersAreTriedInTurnAndTheOneThatAnswersIsKept() throws Exception {
+        String working = routes.simulator.baseUri().toString();
+        routes.with("icws.server", "http://127.0.0.1:" + freePort() + "," + working).start();
+
+        routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.simulator.setLicenseAssigned("agent1", STATION, false);
+        routes.awaitFileEvent(STATION, "unassigned");
+
+        assertThat(routes.bean("icwsConnection", IcwsConnection.class).currentServer().toString()).isEqualTo(working);
+        assertThat(routes.requestCount("POST", "/icws/connection")).isEqualTo(1);
+        assertEachChangeOnce(4);
+    }
+
+    @Test
     void permanentLoginFailureIsNotRetriedInAStormAndRecoversAtTheNextCronFiring() throws Exception {
         routes.simulator.addFault(new Fault(400, 1_000_000, "/icws/connection", List.of(), 0));
         routes.with("icws.subscribe.cron", "0/2 * * * * ?").start();
