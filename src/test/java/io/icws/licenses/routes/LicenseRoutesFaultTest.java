@@ -168,6 +168,21 @@ abstract class LicenseRoutesFaultTest {
     }
 
     @Test
+    void connectionStateDownMessageMeansLogInAgain() throws Exception {
+        routes.start();
+        routes.awaitFileEvent(FEEDBACK, "observed");
+
+        routes.simulator.queueMessage("agent1", "{\"__type\":\"urn:inin.com:connection:connectionStateChangeMessage\","
+                + "\"isDelta\":false,\"previousConnectionState\":\"up\",\"newConnectionState\":\"down\","
+                + "\"reason\":\"switchover\",\"shouldReconnect\":true}");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> routes.requestCount("POST", "/icws/connection") == 2);
+        routes.simulator.setLicenseAssigned("agent1", STATION, false);
+        routes.awaitFileEvent(STATION, "unassigned");
+        assertEachChangeOnce(4);
+    }
+
+    @Test
     void faultedSubscriptionIsRenewed() throws Exception {
         routes.start();
         routes.awaitFileEvent(FEEDBACK, "observed");
