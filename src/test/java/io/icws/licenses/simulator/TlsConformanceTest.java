@@ -237,4 +237,53 @@ class TlsConformanceTest {
         assertThat(SelfSignedTls.subjectAltNames("::1")).containsExactly("dns:localhost", "ip:127.0.0.1", "ip:::1");
         assertThat(SelfSignedTls.subjectAltNames("Sim.Example")).containsExactly("dns:localhost", "ip:127.0.0.1", "dns:sim.example");
     }
+
+    // ---------------------------------------------------------------- command line
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "default password | ''       | changeit",
+        "own password     | s3cret-pw | s3cret-pw",
+    })
+    void commandLineTlsPrintsOneHttpsLineAndWritesALoadableTrustStore(String name, String option, String password)
+            throws Exception {
+        Path store = dir.resolve("cli-" + password + ".p12");
+        List<String> args = new java.util.ArrayList<>(List.of("--tls", "--trust-store", store.toString(), "--port", "0"));
+        if (!option.isEmpty()) {
+            args.addAll(List.of("--trust-store-password", option));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread runner = new Thread(() -> exit.set(SimulatorCommand.run(args.toArray(String[]::new),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))),
+                "simulator-command-tls");
+        runner.setDaemon(true);
+        runner.start();
+        try {
+            await().atMost(Duration.ofSeconds(40))
+                    .until(() -> out.toString(StandardCharsets.UTF_8).contains("\n") || exit.get() >= 0);
+            assertThat(exit.get()).as("still running; err: %s", err).isEqualTo(-1);
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertThat(printed).matches("https://127\\.0\\.0\\.1:\\d+\\R");
+            URI base = URI.create(printed.strip());
+
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(store)) {
+                ks.load(in, password.toCharArray());
+            }
+            assertThat(Collections.list(ks.aliases())).containsExactly("icws-simulator");
+            assertThat(ks.isCertificateEntry("icws-simulator")).isTrue();
+
+            IcwsTestClient c = new IcwsTestClient(base, IcwsTestClient.httpClient(trusting(store, password)));
+            assertThat(c.login().response().statusCode()).isEqualTo(201);
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(printed); // still the only stdout line
+            assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        } finally {
+            runner.interrupt();
+            runner.join(5_000);
+        }
+        assertThat(runner.isAlive()).isFalse();
+        assertThat(exit.get()).isZero();
+    }
 }
