@@ -7,12 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -52,6 +56,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * With {@link Builder#tls(boolean) tls(true)} it serves HTTPS with a self-signed certificate made at
+ * {@link #start()}; {@link #certificate()} and {@link #writeTrustStore(Path, char[])} let clients trust it.
+ *
  * Thread-safe. Uses only the JDK HTTP server and Jackson.
  */
 public final class IcwsSimulator implements AutoCloseable {
@@ -80,6 +87,7 @@ public final class IcwsSimulator implements AutoCloseable {
     private final int requestedPort;
     private final Duration sessionTimeout;
     private final Duration keepAliveInterval;
+    private final boolean tls;
     private final Map<String, UserState> users = new ConcurrentHashMap<>();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final List<ActiveFault> faults = new ArrayList<>(); // guarded by itself
@@ -88,6 +96,7 @@ public final class IcwsSimulator implements AutoCloseable {
 
     private final Object lifecycle = new Object();
     private HttpServer server;
+    private SelfSignedTls serverTls; // set at start when tls
     private ThreadPoolExecutor executor;
     private ScheduledExecutorService reaper;
     private volatile boolean closed;
@@ -97,6 +106,7 @@ public final class IcwsSimulator implements AutoCloseable {
         this.requestedPort = b.port;
         this.sessionTimeout = b.sessionTimeout;
         this.keepAliveInterval = b.keepAliveInterval;
+        this.tls = b.tls;
         for (SimulatedUser u : b.users) {
             if (users.putIfAbsent(u.userId(), new UserState(u)) != null) {
                 throw new IllegalArgumentException("duplicate user " + u.userId());
@@ -117,15 +127,30 @@ public final class IcwsSimulator implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("closed");
             }
+            SelfSignedTls madeTls = null;
+            if (tls) {
+                long t0 = System.nanoTime();
+                madeTls = SelfSignedTls.generate(host);
+                LOG.info("Made a self-signed TLS certificate for {} in {} ms",
+                        SelfSignedTls.subjectAltNames(host), (System.nanoTime() - t0) / 1_000_000);
+            }
             executor = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
                     new LinkedBlockingQueue<>(), daemonThreads("icws-sim-http"));
             executor.allowCoreThreadTimeOut(true);
             try {
-                server = HttpServer.create(new InetSocketAddress(host, requestedPort), 100);
+                InetSocketAddress address = new InetSocketAddress(host, requestedPort);
+                if (madeTls != null) {
+                    HttpsServer https = HttpsServer.create(address, 100);
+                    https.setHttpsConfigurator(new HttpsConfigurator(madeTls.sslContext));
+                    server = https;
+                } else {
+                    server = HttpServer.create(address, 100);
+                }
             } catch (IOException e) {
                 executor.shutdownNow();
                 throw new UncheckedIOException("cannot bind " + host + ":" + requestedPort, e);
             }
+            serverTls = madeTls;
             server.setExecutor(executor);
             server.createContext("/", new SimulatorHandler(this));
             server.start();
@@ -137,10 +162,44 @@ public final class IcwsSimulator implements AutoCloseable {
         }
     }
 
-    /** The base URI, e.g. {@code http://127.0.0.1:18018} (no trailing slash, no {@code /icws}). */
+    /**
+     * The base URI, e.g. {@code http://127.0.0.1:18018}, or {@code https://…} with TLS (no trailing slash, no
+     * {@code /icws}).
+     */
     public URI baseUri() {
         String h = host.contains(":") ? "[" + host + "]" : host;
-        return URI.create("http://" + h + ":" + port());
+        return URI.create((tls ? "https://" : "http://") + h + ":" + port());
+    }
+
+    /**
+     * The self-signed server certificate ({@code CN=localhost}; SubjectAlternativeName {@code DNS:localhost},
+     * {@code IP:127.0.0.1} and the bound host), made at {@link #start()}.
+     *
+     * @throws IllegalStateException if the simulator does not use TLS or is not started
+     */
+    public X509Certificate certificate() {
+        if (!tls) {
+            throw new IllegalStateException("the simulator does not use TLS (see Builder.tls)");
+        }
+        synchronized (lifecycle) {
+            if (serverTls == null) {
+                throw new IllegalStateException("not started");
+            }
+            return serverTls.certificate;
+        }
+    }
+
+    /**
+     * Writes a PKCS12 trust store holding just {@link #certificate()} as a trusted entry, alias
+     * {@code icws-simulator}; an existing file is replaced.
+     *
+     * @throws IllegalStateException if the simulator does not use TLS or is not started
+     * @throws java.io.UncheckedIOException if the file cannot be written
+     */
+    public void writeTrustStore(Path file, char[] password) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(password, "password");
+        SelfSignedTls.writeTrustStore(certificate(), file, password);
     }
 
     /** The bound port. */
@@ -485,6 +544,7 @@ public final class IcwsSimulator implements AutoCloseable {
         private List<SimulatedUser> users = List.of(SimulatedUser.demo());
         private Duration sessionTimeout = Duration.ofSeconds(300);
         private Duration keepAliveInterval = Duration.ofSeconds(5);
+        private boolean tls;
 
         private Builder() {
         }
@@ -519,6 +579,15 @@ public final class IcwsSimulator implements AutoCloseable {
         /** Period of the {@code :} keep-alive comment on event streams; default 5 s. */
         public Builder keepAliveInterval(Duration keepAliveInterval) {
             this.keepAliveInterval = positive(keepAliveInterval, "keepAliveInterval");
+            return this;
+        }
+
+        /**
+         * Serve HTTPS with a self-signed certificate (RSA 2048, ~1 year, {@code CN=localhost}) made at
+         * {@link IcwsSimulator#start()} by the JDK's {@code keytool} (takes a second or two); default false.
+         */
+        public Builder tls(boolean tls) {
+            this.tls = tls;
             return this;
         }
 

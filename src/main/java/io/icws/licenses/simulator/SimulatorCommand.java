@@ -16,12 +16,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * Command line for the {@link IcwsSimulator}.
  *
  * <pre>
  * java -cp ... io.icws.licenses.simulator.SimulatorCommand [--port N] [--host H] [--users FILE]
- *                                                       [--session-timeout DURATION] [--help]
+ *                                                       [--session-timeout DURATION]
+ *                                                       [--tls [--trust-store FILE [--trust-store-password PW]]]
+ *                                                       [--help]
  * </pre>
  *
  * <ul>
@@ -31,6 +35,10 @@ import java.util.concurrent.CountDownLatch;
  *       default: the demo user {@code agent1} / {@code secret}</li>
  *   <li>{@code --session-timeout D}: idle time after which a session is dropped: {@code 300s}, {@code 5m},
  *       {@code 1500ms} or plain seconds (default 300s)</li>
+ *   <li>{@code --tls}: serve HTTPS with a self-signed certificate made at start</li>
+ *   <li>{@code --trust-store FILE} (with {@code --tls}): write a PKCS12 trust store holding that certificate
+ *       (alias {@code icws-simulator}) to FILE</li>
+ *   <li>{@code --trust-store-password PW}: its password (default {@code changeit})</li>
  * </ul>
  *
  * On start it prints one line, the base URL (e.g. {@code http://127.0.0.1:18018}), and runs until stopped
@@ -54,6 +62,7 @@ import java.util.concurrent.CountDownLatch;
 public final class SimulatorCommand {
 
     static final int DEFAULT_PORT = 18018;
+    static final String DEFAULT_TRUST_STORE_PASSWORD = "changeit";
 
     private static final String HELP = """
             Usage: SimulatorCommand [options]
@@ -61,6 +70,10 @@ public final class SimulatorCommand {
               --host H                 address to bind (default 127.0.0.1)
               --users FILE             users file, JSON (.json) or YAML (.yaml, .yml); default: agent1/secret
               --session-timeout D      idle session time-out: 300s, 5m, 1500ms or plain seconds (default 300s)
+              --tls                    serve HTTPS with a self-signed certificate made at start (CN=localhost)
+              --trust-store FILE       with --tls: write a PKCS12 trust store holding that certificate
+                                       (alias icws-simulator) to FILE
+              --trust-store-password PW  password of that trust store (default changeit)
               --help                   print this help
             Prints the base URL, then runs until SIGTERM / Ctrl-C. See docs/SIMULATOR.md.""";
 
@@ -85,13 +98,21 @@ public final class SimulatorCommand {
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         IcwsSimulator.Builder builder = IcwsSimulator.builder().port(DEFAULT_PORT);
+        boolean tls = false;
+        Path trustStore = null;
+        String trustStorePassword = null;
         for (int i = 0; i < args.length; i++) {
             String opt = args[i];
             if (opt.equals("--help") || opt.equals("-h")) {
                 out.println(HELP);
                 return 0;
             }
-            if (!List.of("--port", "--host", "--users", "--session-timeout").contains(opt)) {
+            if (opt.equals("--tls")) {
+                tls = true;
+                continue;
+            }
+            if (!List.of("--port", "--host", "--users", "--session-timeout", "--trust-store", "--trust-store-password")
+                    .contains(opt)) {
                 err.println("Unknown option: " + opt + " (see --help)");
                 return 2;
             }
@@ -110,6 +131,13 @@ public final class SimulatorCommand {
                         builder.host(value);
                     }
                     case "--users" -> builder.users(readUsers(Path.of(value)));
+                    case "--trust-store" -> trustStore = trustStoreFile(value);
+                    case "--trust-store-password" -> {
+                        if (value.isEmpty()) {
+                            throw new IllegalArgumentException("must not be empty");
+                        }
+                        trustStorePassword = value;
+                    }
                     default -> builder.sessionTimeout(parseDuration(value));
                 }
             } catch (IllegalArgumentException | IOException e) {
@@ -117,6 +145,15 @@ public final class SimulatorCommand {
                 return 2;
             }
         }
+        if (trustStore != null && !tls) {
+            err.println("Option --trust-store needs --tls");
+            return 2;
+        }
+        if (trustStorePassword != null && trustStore == null) {
+            err.println("Option --trust-store-password needs --trust-store");
+            return 2;
+        }
+        builder.tls(tls);
         IcwsSimulator sim;
         try {
             sim = builder.build();
@@ -129,6 +166,20 @@ public final class SimulatorCommand {
         } catch (RuntimeException e) {
             err.println("Cannot start the simulator: " + e.getMessage());
             return 1;
+        }
+        if (trustStore != null) {
+            try {
+                sim.writeTrustStore(trustStore, (trustStorePassword == null ? DEFAULT_TRUST_STORE_PASSWORD
+                        : trustStorePassword).toCharArray());
+            } catch (RuntimeException e) {
+                sim.close();
+                err.println("Cannot write the --trust-store: " + e.getMessage());
+                return 1;
+            }
+            // not on stdout, which carries only the URL line; the logger is made here, after main() chose its config
+            LoggerFactory.getLogger(SimulatorCommand.class).info(
+                    "Wrote the trust store {} (PKCS12, alias icws-simulator) with the simulator's certificate",
+                    trustStore.toAbsolutePath());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -151,6 +202,21 @@ public final class SimulatorCommand {
             }
         }
         return 0;
+    }
+
+    /** A trust store path whose directory exists; the file itself is (re)written at start. */
+    static Path trustStoreFile(String value) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        Path file = Path.of(value).toAbsolutePath();
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("is a directory");
+        }
+        if (file.getParent() != null && !Files.isDirectory(file.getParent())) {
+            throw new IllegalArgumentException("no such directory " + file.getParent());
+        }
+        return Path.of(value);
     }
 
     static int parsePort(String value) {

@@ -34,9 +34,25 @@ final class IcwsTestClient {
             .build();
 
     final URI base;
+    private final HttpClient http;
 
     IcwsTestClient(URI base) {
+        this(base, HTTP);
+    }
+
+    /** A client using {@code http} (e.g. one with an {@code SSLContext} trusting the simulator). */
+    IcwsTestClient(URI base, HttpClient http) {
         this.base = base;
+        this.http = http;
+    }
+
+    /** A client like the default one, with that SSL context. */
+    static HttpClient httpClient(javax.net.ssl.SSLContext sslContext) {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .sslContext(sslContext)
+                .build();
     }
 
     /** A logged-in session: ids and the cookie the server set. */
@@ -62,7 +78,7 @@ final class IcwsTestClient {
             b.header(headers[i], headers[i + 1]);
         }
         try {
-            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -126,7 +142,7 @@ final class IcwsTestClient {
                 .header("Cookie", l.cookieHeader())
                 .GET().build();
         try {
-            HttpResponse<InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
             return new EventStream(r);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

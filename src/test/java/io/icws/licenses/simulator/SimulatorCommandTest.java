@@ -101,9 +101,15 @@ class SimulatorCommandTest {
         "timeout zero           | --session-timeout,0s       | --session-timeout",
         "users file missing     | --users,/nonexistent/u.yaml | --users",
         "host empty             | --host,                     | --host",
+        "trust store without tls | --trust-store,t.p12        | --trust-store",
+        "trust store no value   | --tls,--trust-store         | --trust-store",
+        "trust store no dir     | --tls,--trust-store,/nonexistent/t.p12 | --trust-store",
+        "trust store a dir      | --tls,--trust-store,.       | --trust-store",
+        "password without store | --tls,--trust-store-password,pw | --trust-store-password",
+        "password empty         | --tls,--trust-store,t.p12,--trust-store-password, | --trust-store-password",
     })
     void badOptionExitsWith2AndOneErrorLineNamingTheOption(String problem, String args, String option) {
-        String[] argv = args.endsWith(",") ? new String[] {args.substring(0, args.length() - 1), ""} : args.split(",");
+        String[] argv = args.split(",", -1); // a trailing comma gives an empty value
 
         int code = runToEnd(argv);
 
@@ -118,7 +124,8 @@ class SimulatorCommandTest {
     void helpPrintsUsageAndExits0() {
         assertThat(runToEnd("--help")).isZero();
 
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port", "--host", "--users", "--session-timeout");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port", "--host", "--users", "--session-timeout",
+                "--tls", "--trust-store", "--trust-store-password");
     }
 
     @Test
