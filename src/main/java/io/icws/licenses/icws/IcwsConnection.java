@@ -457,13 +457,19 @@ public class IcwsConnection {
         return new ArrayList<>(byAuthority.values());
     }
 
-    private static String describe(Exception failure) {
+    private String describe(Exception failure) {
         if (failure instanceof IcwsRequestException) {
             return failure.getMessage();
         }
         Throwable root = failure;
+        boolean tls = false;
         while (root.getCause() != null && root.getCause() != root) {
+            tls |= root instanceof javax.net.ssl.SSLException;
             root = root.getCause();
+        }
+        if (tls || root instanceof javax.net.ssl.SSLException) {
+            return "TLS handshake with " + candidates.get(candidateIndex) + " failed: " + root.getMessage()
+                    + " (is the server's certificate, or its CA, in icws.tls.trust-store?)";
         }
         String what = root.getClass().getSimpleName();
         return "ICWS request failed: " + what + (root.getMessage() == null ? "" : " (" + root.getMessage() + ")");
