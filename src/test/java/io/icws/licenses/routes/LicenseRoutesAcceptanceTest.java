@@ -6,17 +6,11 @@ import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.icegreen.greenmail.junit5.GreenMailExtension;
-import com.icegreen.greenmail.util.ServerSetupTest;
 import io.icws.licenses.icws.IcwsMessages;
 import io.icws.licenses.simulator.RecordedRequest;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.jms.Message;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -28,31 +22,7 @@ import static org.awaitility.Awaitility.await;
  * a later sentinel change is made and awaited; events are handled in order, so a duplicate of the first
  * would have arrived before it.
  */
-abstract class LicenseRoutesAcceptanceTest {
-
-    static final String CLIENT = "I3_ACCESS_CLIENT";
-    static final String STATION = "I3_LICENSE_BASIC_STATION";
-    static final String FEEDBACK = "I3_ACCESS_FEEDBACK";
-
-    @RegisterExtension
-    static GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
-
-    @TempDir
-    Path folder;
-
-    RoutesHarness routes;
-
-    abstract String dsl();
-
-    @BeforeEach
-    void createHarness() {
-        routes = new RoutesHarness(dsl(), folder, smtp.getSmtp().getPort());
-    }
-
-    @AfterEach
-    void closeHarness() throws Exception {
-        routes.close();
-    }
+abstract class LicenseRoutesAcceptanceTest extends RoutesTestSupport {
 
     @Test
     void startupSnapshotGivesOneObservedEventPerLicense() throws Exception {

@@ -10,19 +10,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.icegreen.greenmail.junit5.GreenMailExtension;
-import com.icegreen.greenmail.util.ServerSetupTest;
 import io.icws.licenses.icws.IcwsConnection;
 import io.icws.licenses.simulator.Fault;
 import io.icws.licenses.simulator.IcwsSimulator;
 import io.icws.licenses.simulator.SimulatedUser;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,34 +27,15 @@ import static org.awaitility.Awaitility.await;
  * simulator's fault injection (or a real closed port); each test counts events per change id and asserts
  * none lost and none doubled. Time is driven by short intervals, never by sleeping.
  */
-abstract class LicenseRoutesFaultTest {
+abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
 
-    static final String CLIENT = "I3_ACCESS_CLIENT";
-    static final String STATION = "I3_LICENSE_BASIC_STATION";
-    static final String FEEDBACK = "I3_ACCESS_FEEDBACK";
-
-    @RegisterExtension
-    static GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
-
-    @TempDir
-    Path folder;
-
-    RoutesHarness routes;
-
-    abstract String dsl();
-
+    /** Short delays so that backoff and redelivery happen within a test. */
     @BeforeEach
-    void createHarness() {
-        routes = new RoutesHarness(dsl(), folder, smtp.getSmtp().getPort())
-                .with("icws.retry.initial-delay", "200")
+    void shortDelays() {
+        routes.with("icws.retry.initial-delay", "200")
                 .with("icws.retry.max-delay", "800")
                 .with("icws.http.response-timeout", "700")
                 .with("icws.notify.redelivery.attempts", "2");
-    }
-
-    @AfterEach
-    void closeHarness() throws Exception {
-        routes.close();
     }
 
     @Test
