@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The routes stay in charge of the flow: they call {@code prepare…} before the HTTP endpoint and
  * {@code on…Response} after it; failures travel as exceptions that the routes' error handling hands to
- * {@link #onFailure(Exception)}. Thread-safe: the poll timer and the Quartz re-subscription run on
+ * {@link #onFailure(Exception, IcwsCall)}. Thread-safe: the poll timer and the Quartz re-subscription run on
  * different threads.
  */
 public class IcwsConnection {
