@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import io.icws.licenses.state.ChangeType;
 import org.apache.camel.util.TimeUtils;
 import org.quartz.CronExpression;
 
@@ -27,6 +28,9 @@ import org.quartz.CronExpression;
  * @param servers       base URLs to try in order ({@code icws.server}); empty when {@link #embedded()}
  * @param embedded      {@code icws.server=embedded}: the built-in simulator is started in the process
  * @param password      never logged; {@link #toString()} masks it
+ *
+ * <p>Settings the routes read only as placeholders (poll interval, cron, folders, target switches) are
+ * checked here but not kept.
  */
 public record IcwsSettings(
         List<URI> servers,
@@ -36,19 +40,13 @@ public record IcwsSettings(
         String applicationName,
         String acceptLanguage,
         List<String> licenses,
-        Duration pollInterval,
-        String subscribeCron,
         Path stateDirectory,
-        Path deadLetterDirectory,
         Duration shutdownTimeout,
         Duration retryInitialDelay,
         Duration retryMaxDelay,
         Dsl dsl,
-        boolean fileEnabled,
         boolean jmsEnabled,
-        String jmsBrokerUrl,
-        boolean emailEnabled,
-        List<String> emailChanges) {
+        String jmsBrokerUrl) {
 
     /** Which of the two route sets the jar runs. */
     public enum Dsl { YAML, JAVA }
@@ -61,7 +59,6 @@ public record IcwsSettings(
     public static final String DEMO_PASSWORD = "secret";
 
     private static final Pattern LICENSE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
-    private static final Set<String> CHANGE_TYPES = Set.of("observed", "assigned", "unassigned");
 
     /**
      * Reads and checks the settings.
@@ -94,7 +91,7 @@ public record IcwsSettings(
                         "'" + license + "' is not a license name (letters, digits, '_', '.', '-' only)");
             }
         }
-        Duration pollInterval = r.duration("icws.poll.interval", "1000");
+        r.duration("icws.poll.interval", "1000");
         String cron = r.required("icws.subscribe.cron");
         if (!CronExpression.isValidExpression(cron)) {
             throw new InvalidSettingException("icws.subscribe.cron",
@@ -107,15 +104,15 @@ public record IcwsSettings(
             throw new InvalidSettingException("icws.retry.max-delay",
                     "must not be shorter than icws.retry.initial-delay (" + initialDelay.toMillis() + " ms)");
         }
-        boolean emailEnabled = r.bool("icws.notify.email.enabled", "false");
-        List<String> emailChanges = r.list("icws.notify.email.changes");
-        for (String change : emailChanges) {
-            if (!CHANGE_TYPES.contains(change.toLowerCase(Locale.ROOT))) {
+        for (String change : r.list("icws.notify.email.changes")) {
+            try {
+                ChangeType.fromValue(change);
+            } catch (IllegalArgumentException e) {
                 throw new InvalidSettingException("icws.notify.email.changes",
                         "'" + change + "' is not one of observed, assigned, unassigned");
             }
         }
-        if (emailEnabled) {
+        if (r.bool("icws.notify.email.enabled", "false")) {
             r.required("icws.notify.email.to");
             r.required("icws.notify.email.from");
             r.required("icws.notify.email.host");
@@ -126,17 +123,15 @@ public record IcwsSettings(
         if (jmsEnabled) {
             r.required("icws.notify.jms.destination");
         }
-        boolean fileEnabled = r.bool("icws.notify.file.enabled", "true");
-        if (fileEnabled) {
+        if (r.bool("icws.notify.file.enabled", "true")) {
             r.required("icws.notify.file.directory");
         }
+        r.path("icws.dead-letter.directory");
         return new IcwsSettings(servers, embedded, user, password,
                 r.optional("icws.application-name").orElse("ICWS license routes"),
                 r.optional("icws.accept-language").orElse("en-us"),
-                licenses, pollInterval, cron,
-                r.path("icws.state.directory"), r.path("icws.dead-letter.directory"),
-                r.duration("icws.shutdown.timeout", "5s"), initialDelay, maxDelay, dsl,
-                fileEnabled, jmsEnabled, brokerUrl, emailEnabled, emailChanges);
+                licenses, r.path("icws.state.directory"),
+                r.duration("icws.shutdown.timeout", "5s"), initialDelay, maxDelay, dsl, jmsEnabled, brokerUrl);
     }
 
     /** How the SMTP connection is secured. */

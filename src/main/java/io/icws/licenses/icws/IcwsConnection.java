@@ -84,12 +84,12 @@ public class IcwsConnection {
 
     /** True when there is no session and the backoff after the last failure has passed. */
     public synchronized boolean shouldConnect() {
-        return session == null && status != Status.CLOSED && !permanentFailure && !clock.instant().isBefore(nextAttempt);
+        return session == null && status != Status.CLOSED && !permanentFailure && backoffOver();
     }
 
     /** True when a session exists and the backoff after the last failure has passed. */
     public synchronized boolean readyToPoll() {
-        return session != null && status != Status.CLOSED && !clock.instant().isBefore(nextAttempt);
+        return session != null && status != Status.CLOSED && backoffOver();
     }
 
     /** True while logged in: the session must be closed on shutdown. */
@@ -267,12 +267,7 @@ public class IcwsConnection {
                         lastProblem = "ok";
                     }
                 }
-                case LOGOUT -> {
-                    session = null;
-                    if (status != Status.CLOSED) {
-                        status = Status.DISCONNECTED;
-                    }
-                }
+                case LOGOUT -> dropSession("logged out");
                 default -> { }
             }
         }
@@ -340,7 +335,7 @@ public class IcwsConnection {
 
     /** True when logged in but the subscription must be (re)made, and the backoff has passed. */
     public synchronized boolean needsSubscribe() {
-        return session != null && status == Status.LOGGED_IN && !clock.instant().isBefore(nextAttempt);
+        return session != null && status == Status.LOGGED_IN && backoffOver();
     }
 
     // ---------------------------------------------------------------- failures and backoff
@@ -387,7 +382,9 @@ public class IcwsConnection {
                     URI from = candidates.get(candidateIndex);
                     candidates = candidatesWith(from, e.alternateHosts());
                     dropSession(problem);
-                    advanceCandidate();
+                    if (advanceCandidate()) {
+                        scheduleRetry(); // a whole round failed: wait before the next
+                    }
                     LOG.warn("{}: switching over from {} to {}", problem, from, candidates.get(candidateIndex));
                     return;
                 }
@@ -429,14 +426,14 @@ public class IcwsConnection {
         nextAttempt = clock.instant().plus(currentDelay);
     }
 
-    /** The next host to log in to; after a whole round, a delay. */
-    private void advanceCandidate() {
-        if (candidates.size() > 1) {
-            candidateIndex = (candidateIndex + 1) % candidates.size();
-            if (candidateIndex == 0) {
-                scheduleRetry();
-            }
-        }
+    /** Moves to the next host to log in to; true when that starts a new round. */
+    private boolean advanceCandidate() {
+        candidateIndex = (candidateIndex + 1) % candidates.size();
+        return candidateIndex == 0;
+    }
+
+    private boolean backoffOver() {
+        return !clock.instant().isBefore(nextAttempt);
     }
 
     /** The configured servers plus the named peers, peers first after the current host, no duplicates. */
