@@ -59,6 +59,9 @@ import org.slf4j.LoggerFactory;
  * With {@link Builder#tls(boolean) tls(true)} it serves HTTPS with a self-signed certificate made at
  * {@link #start()}; {@link #certificate()} and {@link #writeTrustStore(Path, char[])} let clients trust it.
  *
+ * Event streams follow one rule: the newest reader of a session (a new stream or a short poll) gets the messages
+ * and ends the session's older streams; see {@code docs/SIMULATOR.md}, section Event streams.
+ *
  * Thread-safe. Uses only the JDK HTTP server and Jackson.
  */
 public final class IcwsSimulator implements AutoCloseable {
@@ -87,12 +90,16 @@ public final class IcwsSimulator implements AutoCloseable {
     private final int requestedPort;
     private final Duration sessionTimeout;
     private final Duration keepAliveInterval;
+    private final int messagingVersion;
+    private final boolean eventStreams;
     private final boolean tls;
     private final Map<String, UserState> users = new ConcurrentHashMap<>();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final List<ActiveFault> faults = new ArrayList<>(); // guarded by itself
     private final ArrayDeque<RecordedRequest> requestLog = new ArrayDeque<>(); // guarded by itself
+    private final ArrayDeque<ReceivedRequest> receivedLog = new ArrayDeque<>(); // guarded by requestLog
     private final SecureRandom random = new SecureRandom();
+    private final AtomicInteger openStreams = new AtomicInteger();
 
     private final Object lifecycle = new Object();
     private HttpServer server;
@@ -106,6 +113,8 @@ public final class IcwsSimulator implements AutoCloseable {
         this.requestedPort = b.port;
         this.sessionTimeout = b.sessionTimeout;
         this.keepAliveInterval = b.keepAliveInterval;
+        this.messagingVersion = b.messagingVersion;
+        this.eventStreams = b.eventStreams;
         this.tls = b.tls;
         for (SimulatedUser u : b.users) {
             if (users.putIfAbsent(u.userId(), new UserState(u)) != null) {
@@ -216,6 +225,32 @@ public final class IcwsSimulator implements AutoCloseable {
         return keepAliveInterval;
     }
 
+    /** The version of the {@code messaging} feature reported; below 2 there are no event streams. */
+    int messagingVersion() {
+        return messagingVersion;
+    }
+
+    /** False when stream requests are refused with 404 (see {@link Builder#eventStreams(boolean)}). */
+    boolean eventStreams() {
+        return eventStreams;
+    }
+
+    /**
+     * The number of event streams being served now, over all sessions. A stream counts until its response has
+     * ended: one whose client left counts until the server notices (its next write fails).
+     */
+    public int openStreams() {
+        return openStreams.get();
+    }
+
+    void streamOpened() {
+        openStreams.incrementAndGet();
+    }
+
+    void streamClosed() {
+        openStreams.decrementAndGet();
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -287,6 +322,65 @@ public final class IcwsSimulator implements AutoCloseable {
             }
         }
         return queued;
+    }
+
+    /**
+     * Cuts every open event stream: the server writes a last comment ({@code : closed by the simulator}) and ends the
+     * response. Sessions stay; messages wait for the next stream or poll (as when a newer reader takes over, see
+     * {@code docs/SIMULATOR.md}). A client sees its stream end and must open a new one (or poll).
+     *
+     * @return the number of streams cut
+     */
+    public int dropEventStreams() {
+        int n = 0;
+        for (Session s : sessions.values()) {
+            n += s.dropStreams();
+        }
+        LOG.info("Dropped {} event stream(s)", n);
+        return n;
+    }
+
+    /**
+     * Writes a raw event-stream frame to the current stream of each session of the user (same as
+     * {@code POST /simulator/users/{user}/event-stream-frames}), exactly as given: include the terminating blank
+     * line, e.g. {@code "id: 7\nretry: 3000\ndata: {...}\n\n"} or {@code ": comment\n\n"}. Frames are not
+     * queued: sessions without an open stream are skipped. Waits until each stream has written it (at most 5 s).
+     *
+     * @return the number of streams it was written to
+     * @throws NoSuchElementException   for an unknown user
+     * @throws IllegalArgumentException if {@code rawFrame} is null or empty
+     */
+    public int writeEventStreamFrame(String user, String rawFrame) {
+        UserState u = user(user);
+        if (rawFrame == null || rawFrame.isEmpty()) {
+            throw new IllegalArgumentException("frame is empty");
+        }
+        byte[] bytes = rawFrame.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Session.Frame> frames = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            if (s.userId.equals(u.userId)) {
+                Session.Frame f = s.offerFrame(bytes);
+                if (f != null) {
+                    frames.add(f);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int written = 0;
+        for (Session.Frame f : frames) {
+            try {
+                if (f.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    written++;
+                }
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                LOG.warn("An event-stream frame for {} was not written within 5 s", user);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        LOG.info("Wrote a raw event-stream frame to {} stream(s) of {}", written, user);
+        return written;
     }
 
     private UserState user(String user) {
@@ -449,10 +543,56 @@ public final class IcwsSimulator implements AutoCloseable {
         }
     }
 
-    /** Clears the request log. */
+    /**
+     * The ICWS requests received so far (at most the last 10,000), oldest first, recorded when they arrive: unlike
+     * {@link #requests()}, {@code time} is the arrival and a request not answered yet (held by a fault's delay, or
+     * an event stream before its headers) is listed too, with {@code status} 0; otherwise {@code status} is the
+     * status answered.
+     */
+    public List<RecordedRequest> receivedRequests() {
+        synchronized (requestLog) {
+            List<RecordedRequest> list = new ArrayList<>(receivedLog.size());
+            for (ReceivedRequest r : receivedLog) {
+                list.add(new RecordedRequest(r.method, r.path, r.status, r.time));
+            }
+            return List.copyOf(list);
+        }
+    }
+
+    /** Clears the request logs ({@link #requests()} and {@link #receivedRequests()}). */
     public void clearRequests() {
         synchronized (requestLog) {
             requestLog.clear();
+            receivedLog.clear();
+        }
+    }
+
+    ReceivedRequest received(String method, String path) {
+        ReceivedRequest r = new ReceivedRequest(method, path, Instant.now());
+        synchronized (requestLog) {
+            receivedLog.addLast(r);
+            while (receivedLog.size() > MAX_REQUEST_LOG) {
+                receivedLog.removeFirst();
+            }
+        }
+        return r;
+    }
+
+    /** An ICWS request as it arrived; its status is set once answered. */
+    static final class ReceivedRequest {
+        final String method;
+        final String path;
+        final Instant time;
+        volatile int status;
+
+        ReceivedRequest(String method, String path, Instant time) {
+            this.method = method;
+            this.path = path;
+            this.time = time;
+        }
+
+        void answered(int status) {
+            this.status = status;
         }
     }
 
@@ -544,6 +684,8 @@ public final class IcwsSimulator implements AutoCloseable {
         private List<SimulatedUser> users = List.of(SimulatedUser.demo());
         private Duration sessionTimeout = Duration.ofSeconds(300);
         private Duration keepAliveInterval = Duration.ofSeconds(5);
+        private int messagingVersion = 2;
+        private boolean eventStreams = true;
         private boolean tls;
 
         private Builder() {
@@ -579,6 +721,29 @@ public final class IcwsSimulator implements AutoCloseable {
         /** Period of the {@code :} keep-alive comment on event streams; default 5 s. */
         public Builder keepAliveInterval(Duration keepAliveInterval) {
             this.keepAliveInterval = positive(keepAliveInterval, "keepAliveInterval");
+            return this;
+        }
+
+        /**
+         * Version of the {@code messaging} feature reported by {@code GET /icws/connection/features} and the log-in
+         * answer; default 2. Below 2 the server offers no server-sent events: a stream request answers
+         * {@code 406 error.request.notAcceptable}.
+         */
+        public Builder messagingVersion(int messagingVersion) {
+            if (messagingVersion < 1) {
+                throw new IllegalArgumentException("messagingVersion must be at least 1, got " + messagingVersion);
+            }
+            this.messagingVersion = messagingVersion;
+            return this;
+        }
+
+        /**
+         * Whether stream requests ({@code Accept: text/event-stream}) are served; default true. When false they
+         * answer {@code 404 error.request.notFound} whatever the messaging version (like a proxy refusing streams);
+         * short polls still work.
+         */
+        public Builder eventStreams(boolean eventStreams) {
+            this.eventStreams = eventStreams;
             return this;
         }
 

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * java -cp ... io.icws.licenses.simulator.SimulatorCommand [--port N] [--host H] [--users FILE]
- *                                                       [--session-timeout DURATION]
+ *                                                       [--session-timeout DURATION] [--keep-alive DURATION]
+ *                                                       [--messaging-version N]
  *                                                       [--tls [--trust-store FILE [--trust-store-password PW]]]
  *                                                       [--help]
  * </pre>
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  *       default: the demo user {@code agent1} / {@code secret}</li>
  *   <li>{@code --session-timeout D}: idle time after which a session is dropped: {@code 300s}, {@code 5m},
  *       {@code 1500ms} or plain seconds (default 300s)</li>
+ *   <li>{@code --keep-alive D}: period of the {@code : keep-alive} comment on event streams, same format
+ *       (default 5s)</li>
+ *   <li>{@code --messaging-version N}: version of the {@code messaging} feature reported (default 2); below 2
+ *       event-stream requests answer 406</li>
  *   <li>{@code --tls}: serve HTTPS with a self-signed certificate made at start</li>
  *   <li>{@code --trust-store FILE} (with {@code --tls}): write a PKCS12 trust store holding that certificate
  *       (alias {@code icws-simulator}) to FILE</li>
@@ -70,6 +75,9 @@ public final class SimulatorCommand {
               --host H                 address to bind (default 127.0.0.1)
               --users FILE             users file, JSON (.json) or YAML (.yaml, .yml); default: agent1/secret
               --session-timeout D      idle session time-out: 300s, 5m, 1500ms or plain seconds (default 300s)
+              --keep-alive D           period of the ': keep-alive' comment on event streams (default 5s)
+              --messaging-version N    version of the messaging feature reported (default 2); below 2 there
+                                       are no event streams (a stream request answers 406)
               --tls                    serve HTTPS with a self-signed certificate made at start (CN=localhost)
               --trust-store FILE       with --tls: write a PKCS12 trust store holding that certificate
                                        (alias icws-simulator) to FILE
@@ -111,8 +119,8 @@ public final class SimulatorCommand {
                 tls = true;
                 continue;
             }
-            if (!List.of("--port", "--host", "--users", "--session-timeout", "--trust-store", "--trust-store-password")
-                    .contains(opt)) {
+            if (!List.of("--port", "--host", "--users", "--session-timeout", "--keep-alive", "--messaging-version",
+                    "--trust-store", "--trust-store-password").contains(opt)) {
                 err.println("Unknown option: " + opt + " (see --help)");
                 return 2;
             }
@@ -138,7 +146,10 @@ public final class SimulatorCommand {
                         }
                         trustStorePassword = value;
                     }
-                    default -> builder.sessionTimeout(parseDuration(value));
+                    case "--session-timeout" -> builder.sessionTimeout(parseDuration(value));
+                    case "--keep-alive" -> builder.keepAliveInterval(parseDuration(value));
+                    case "--messaging-version" -> builder.messagingVersion(parseMessagingVersion(value));
+                    default -> throw new IllegalStateException("unhandled option " + opt);
                 }
             } catch (IllegalArgumentException | IOException e) {
                 err.println("Invalid value for " + opt + " '" + value + "': " + e.getMessage());
@@ -226,6 +237,18 @@ public final class SimulatorCommand {
                 throw new IllegalArgumentException("must be between 0 and 65535");
             }
             return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number");
+        }
+    }
+
+    static int parseMessagingVersion(String value) {
+        try {
+            int version = Integer.parseInt(value.trim());
+            if (version < 1) {
+                throw new IllegalArgumentException("must be 1 or more");
+            }
+            return version;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a number");
         }

@@ -238,7 +238,7 @@ final class SimulatorHandler implements HttpHandler {
 
     private ArrayNode features() {
         ArrayNode list = sim.mapper.createArrayNode();
-        list.addObject().put("featureId", "messaging").put("version", 2);
+        list.addObject().put("featureId", "messaging").put("version", sim.messagingVersion());
         list.addObject().put("featureId", "licenses").put("version", 1);
         return list;
     }
@@ -334,8 +334,23 @@ final class SimulatorHandler implements HttpHandler {
         c.send(200, null);
     }
 
+    /**
+     * Serves an event stream under the rule "the newest reader gets the messages" (see {@link Session}): opening it
+     * supersedes the session's older streams; it ends when superseded itself, when the session ends or the
+     * simulator closes, or when a write fails (the client left).
+     */
     private void stream(Call c, Session s) throws IOException, InterruptedException {
-        s.streamOpened();
+        if (sim.messagingVersion() < 2) {
+            throw new HttpError(406, "error.request.notAcceptable", "Server-sent events need the messaging feature "
+                    + "at version 2 or more; this server has version " + sim.messagingVersion()
+                    + ". Poll GET messaging/messages without Accept: text/event-stream.");
+        }
+        if (!sim.eventStreams()) {
+            throw new HttpError(404, "error.request.notFound", "Event streams are not available on " + c.path
+                    + "; poll it without Accept: text/event-stream.");
+        }
+        Session.Reader reader = s.openStream();
+        sim.streamOpened();
         try {
             Headers h = c.ex.getResponseHeaders();
             h.set("Content-Type", "text/event-stream");
@@ -344,33 +359,57 @@ final class SimulatorHandler implements HttpHandler {
             OutputStream out = c.ex.getResponseBody();
             long keepAlive = sim.keepAliveInterval().toMillis();
             while (!sim.isClosed()) {
-                Object m = s.take(keepAlive);
-                if (m == Session.END) {
+                Object next = s.next(reader, keepAlive);
+                if (next == Session.END) {
                     break;
                 }
-                if (m instanceof String json) {
+                if (next == Session.SUPERSEDED) {
+                    // A last comment, also a probe: if the client already left, this write fails and the message
+                    // still in doubt (the last one written) goes back to the queue for the newer reader.
                     try {
-                        write(out, "data: " + json + "\n\n");
+                        write(out, ": " + reader.farewell() + "\n\n");
+                        s.wrote(reader, false);
                     } catch (IOException e) {
-                        s.putBack(json);
-                        throw e;
+                        s.writeFailed(reader);
                     }
-                } else {
-                    if (s.ended()) {
-                        break;
+                    LOG.debug("Event stream of session {} superseded", s.id);
+                    break;
+                }
+                try {
+                    if (next instanceof String json) {
+                        write(out, "data: " + json + "\n\n");
+                        s.wrote(reader, true);
+                    } else if (next instanceof Session.Frame frame) {
+                        try {
+                            write(out, frame.bytes);
+                            s.wrote(reader, false);
+                            frame.done.complete(true);
+                        } finally {
+                            frame.done.complete(false); // no effect once completed
+                        }
+                    } else {
+                        write(out, ": keep-alive\n\n");
+                        s.wrote(reader, false);
                     }
-                    write(out, ": keep-alive\n\n");
+                } catch (IOException e) {
+                    s.writeFailed(reader);
+                    throw e;
                 }
                 s.touch();
             }
             LOG.debug("Event stream of session {} ends", s.id);
         } finally {
-            s.streamClosed();
+            s.streamClosed(reader);
+            sim.streamClosed();
         }
     }
 
     private static void write(OutputStream out, String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
+        write(out, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void write(OutputStream out, byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
     }
 
@@ -386,6 +425,9 @@ final class SimulatorHandler implements HttpHandler {
         } else if (first.equals("users") && seg.size() == 3 && seg.get(2).equals("messages")) {
             allow(c, "POST");
             adminQueueMessage(c, seg.get(1));
+        } else if (first.equals("users") && seg.size() == 3 && seg.get(2).equals("event-stream-frames")) {
+            allow(c, "POST");
+            adminWriteFrame(c, seg.get(1));
         } else if (seg.equals(List.of("sessions", "expire"))) {
             allow(c, "POST");
             int n = sim.expireSessions();
@@ -449,6 +491,23 @@ final class SimulatorHandler implements HttpHandler {
             throw unknownUser(user);
         }
         c.send(200, sim.mapper.createObjectNode().put("queued", n).toString());
+    }
+
+    private void adminWriteFrame(Call c, String user) throws IOException {
+        if (!sim.userExists(user)) {
+            throw unknownUser(user);
+        }
+        byte[] raw = readBody(c);
+        if (raw.length == 0) {
+            throw invalid("The body must be the raw event-stream frame (text/plain), e.g. \"data: {}\\n\\n\".");
+        }
+        int n;
+        try {
+            n = sim.writeEventStreamFrame(user, new String(raw, StandardCharsets.UTF_8));
+        } catch (NoSuchElementException e) {
+            throw unknownUser(user);
+        }
+        c.send(200, sim.mapper.createObjectNode().put("written", n).toString());
     }
 
     private void adminAddFault(Call c) throws IOException {
@@ -597,6 +656,7 @@ final class SimulatorHandler implements HttpHandler {
         final String method;
         final String path;
         final boolean icws;
+        final IcwsSimulator.ReceivedRequest received; // null for admin requests
         boolean sent;
 
         Call(HttpExchange ex) {
@@ -605,6 +665,7 @@ final class SimulatorHandler implements HttpHandler {
             String p = ex.getRequestURI().getPath();
             this.path = p == null || p.isEmpty() ? "/" : p;
             this.icws = path.equals("/icws") || path.startsWith("/icws/");
+            this.received = icws ? sim.received(method, path) : null;
         }
 
         Map<String, String> query() {
@@ -629,6 +690,7 @@ final class SimulatorHandler implements HttpHandler {
             sent = true;
             if (icws) {
                 sim.record(method, path, status);
+                received.answered(status);
             }
             ex.sendResponseHeaders(status, length);
         }

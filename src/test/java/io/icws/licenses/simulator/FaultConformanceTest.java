@@ -148,6 +148,30 @@ class FaultConformanceTest extends SimulatorTestBase {
     }
 
     @Test
+    void receivedRequestsListsARequestHeldByADelayAtItsArrivalThenWithItsStatus() throws Exception {
+        sim.addFault(new Fault(503, 1, "features", List.of(), 1_000));
+        java.time.Instant before = java.time.Instant.now();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> answer =
+                java.util.concurrent.CompletableFuture.supplyAsync(this::features);
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !sim.receivedRequests().isEmpty());
+        RecordedRequest held = sim.receivedRequests().get(0);
+        assertThat(held.path()).isEqualTo("/icws/connection/features");
+        assertThat(held.status()).as("not answered yet").isZero();
+        assertThat(held.time()).isAfterOrEqualTo(before.minusMillis(5));
+        assertThat(sim.requests()).as("answered ones only").isEmpty();
+
+        assertThat(answer.get(5, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+        assertThat(sim.receivedRequests()).extracting(RecordedRequest::status, RecordedRequest::time)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(503, held.time()));
+        assertThat(sim.requests().get(0).time()).isAfterOrEqualTo(held.time().plusMillis(1_000));
+
+        sim.clearRequests();
+        assertThat(sim.receivedRequests()).isEmpty();
+        assertThat(sim.requests()).isEmpty();
+    }
+
+    @Test
     void faultedRequestsAreRecordedInTheRequestLog() {
         addFault("{\"status\":503,\"alternateHostList\":[]}");
 

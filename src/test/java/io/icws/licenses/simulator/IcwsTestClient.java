@@ -152,6 +152,12 @@ final class IcwsTestClient {
         }
     }
 
+    /** A stream request answered as a whole (for refusals such as 406 or 404). */
+    HttpResponse<String> streamRequest(Login l) {
+        return send("GET", "/icws/" + l.sessionId() + "/messaging/messages", null,
+                "Accept", "text/event-stream", "Cookie", l.cookieHeader());
+    }
+
     static JsonNode json(String s) {
         try {
             return JSON.readTree(s);
@@ -184,6 +190,15 @@ final class IcwsTestClient {
             }, "sse-reader");
             reader.setDaemon(true);
             reader.start();
+        }
+
+        /** Next line as sent, empty ones included (or {@link #EOF}); fails after the timeout. */
+        String rawLine(Duration timeout) throws InterruptedException {
+            String line = lines.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (line == null) {
+                throw new AssertionError("no line on the event stream within " + timeout);
+            }
+            return line;
         }
 
         /** Next non-empty line (a {@code data:} or {@code :} line, or {@link #EOF}); fails after the timeout. */

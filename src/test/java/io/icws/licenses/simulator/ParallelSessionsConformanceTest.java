@@ -75,28 +75,35 @@ class ParallelSessionsConformanceTest extends SimulatorTestBase {
             logins.add(l);
         }
         ExecutorService pool = Executors.newFixedThreadPool(8);
+        int changes = 0;
         try {
-            List<Future<?>> toggles = new ArrayList<>();
+            List<Future<Boolean>> toggles = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 boolean assigned = i % 2 == 0;
                 toggles.add(pool.submit(() -> sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", assigned)));
             }
-            for (Future<?> f : toggles) {
-                f.get(10, TimeUnit.SECONDS);
+            for (Future<Boolean> f : toggles) {
+                if (f.get(10, TimeUnit.SECONDS)) {
+                    changes++;
+                }
             }
         } finally {
             pool.shutdownNow();
         }
-        boolean last = sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", true)
-                || !sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", true);
-        assertThat(last).isTrue();
+        // end assigned, whatever the order of the toggles; a second identical call is no change and sends nothing
+        if (sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", true)) {
+            changes++;
+        }
+        assertThat(sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", true)).as("no change, no delta").isFalse();
+        assertThat(changes).as("real changes (the first toggle to true applied is one)").isPositive();
         for (IcwsTestClient.Login l : logins) {
             JsonNode messages = client.poll(l);
-            assertThat(messages).isNotEmpty();
-            boolean previous = false;
+            assertThat(messages).as("one delta per real change, to every session").hasSize(changes);
+            boolean previous = false; // I3_ACCESS_FEEDBACK starts unassigned
             for (JsonNode m : messages) {
+                assertThat(m.get("isDelta").asBoolean()).isTrue();
                 boolean now = m.get("licenseAssignedStatusList").get(0).get("isAssigned").asBoolean();
-                assertThat(now).as("each delta is a real change").isNotEqualTo(previous);
+                assertThat(now).as("each delta is a real change, in the order applied").isNotEqualTo(previous);
                 previous = now;
             }
             assertThat(previous).as("last delta is the final state").isTrue();

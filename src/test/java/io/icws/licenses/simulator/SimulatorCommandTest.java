@@ -107,6 +107,11 @@ class SimulatorCommandTest {
         "trust store a dir      | --tls,--trust-store,.       | --trust-store",
         "password without store | --tls,--trust-store-password,pw | --trust-store-password",
         "password empty         | --tls,--trust-store,t.p12,--trust-store-password, | --trust-store-password",
+        "keep-alive unparsable  | --keep-alive,often         | --keep-alive",
+        "keep-alive zero        | --keep-alive,0ms           | --keep-alive",
+        "messaging version 0    | --messaging-version,0      | --messaging-version",
+        "messaging version text | --messaging-version,two    | --messaging-version",
+        "messaging no value     | --messaging-version        | --messaging-version",
     })
     void badOptionExitsWith2AndOneErrorLineNamingTheOption(String problem, String args, String option) {
         String[] argv = args.split(",", -1); // a trailing comma gives an empty value
@@ -125,7 +130,28 @@ class SimulatorCommandTest {
         assertThat(runToEnd("--help")).isZero();
 
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port", "--host", "--users", "--session-timeout",
-                "--tls", "--trust-store", "--trust-store-password");
+                "--tls", "--trust-store", "--trust-store-password", "--keep-alive", "--messaging-version");
+    }
+
+    @Test
+    void keepAliveFromTheCommandLineApplies() throws Exception {
+        IcwsTestClient c = new IcwsTestClient(start("--port", "0", "--keep-alive", "100ms"));
+        IcwsTestClient.Login l = c.login();
+
+        try (IcwsTestClient.EventStream stream = c.openStream(l)) {
+            for (int i = 0; i < 3; i++) { // the default (5 s) would miss the first deadline
+                assertThat(stream.nextLine(Duration.ofSeconds(2))).isEqualTo(": keep-alive");
+            }
+        }
+    }
+
+    @Test
+    void messagingVersionFromTheCommandLineIsReportedAndBelow2RefusesStreams() {
+        IcwsTestClient c = new IcwsTestClient(start("--port", "0", "--messaging-version", "1"));
+
+        assertThat(json(c.send("GET", "/icws/connection/features", null).body()).get("featureInfoList").get(0).toString())
+                .isEqualTo("{\"featureId\":\"messaging\",\"version\":1}");
+        assertThat(c.streamRequest(c.login()).statusCode()).isEqualTo(406);
     }
 
     @Test

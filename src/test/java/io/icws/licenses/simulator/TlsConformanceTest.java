@@ -149,6 +149,29 @@ class TlsConformanceTest {
     }
 
     @Test
+    void aChangeMadeAfterTheClientClosedItsStreamGoesToTheNextStreamOverTls() throws Exception {
+        IcwsTestClient.Login l = client.login();
+        client.subscribe(l, "I3_ACCESS_FEEDBACK");
+        try {
+            try (IcwsTestClient.EventStream first = client.openStream(l)) {
+                assertThat(first.nextData(Duration.ofSeconds(5)).get("isDelta").asBoolean()).isFalse();
+            }
+
+            sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", true);
+
+            try (IcwsTestClient.EventStream second = client.openStream(l)) {
+                JsonNode delta = second.nextData(Duration.ofSeconds(5));
+                assertThat(delta.get("isDelta").asBoolean()).isTrue();
+                assertThat(delta.get("licenseAssignedStatusList").get(0).get("isAssigned").asBoolean()).isTrue();
+            }
+            assertThat(client.poll(l)).isEmpty();
+        } finally {
+            sim.setLicenseAssigned("agent1", "I3_ACCESS_FEEDBACK", false);
+            client.authed(l, "DELETE", "connection", null);
+        }
+    }
+
+    @Test
     void theDnsNameLocalhostIsAcceptedToo() {
         IcwsTestClient viaName = new IcwsTestClient(URI.create("https://localhost:" + sim.port()),
                 IcwsTestClient.httpClient(clientContext()));
