@@ -2,49 +2,57 @@ package io.icws.licenses;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.IcwsSettings;
-import io.icws.licenses.embedded.EmbeddedIcwsServer;
-import io.icws.licenses.icws.IcwsConnection;
+import io.icws.licenses.config.Secrets;
+import io.icws.licenses.config.SettingsReader;
 import io.icws.licenses.icws.IcwsMessages;
-import io.icws.licenses.icws.IcwsTls;
-import io.icws.licenses.icws.IcwsHttpClientConfigurer;
 import io.icws.licenses.notify.ChangeFormats;
-import io.icws.licenses.notify.DeadLetters;
-import io.icws.licenses.notify.EmbeddedJmsBroker;
+import io.icws.licenses.notify.JmsTarget;
 import io.icws.licenses.notify.MailSettings;
-import io.icws.licenses.state.LicenseTracker;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import io.icws.licenses.notify.TargetChecks;
+import io.icws.licenses.outbox.DeadLetters;
+import io.icws.licenses.outbox.Outbox;
+import io.icws.licenses.outbox.OutboxComponent;
 import org.apache.camel.CamelContext;
-import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.StartupListener;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Binds the beans both DSLs' routes call by name, once per CamelContext, from the {@code icws.*} settings.
- * camel-main gets here through {@link IcwsConfiguration}; a plain CamelContext through
- * {@code IcwsLicenseRoutes}, which calls {@link #bind(CamelContext)} itself. The defaults of every setting
- * come from the jar's copy of {@code config/application.properties}, under anything the runtime sets.
+ * Binds the beans every connection and target shares, once per CamelContext, after checking every setting
+ * (the shared ones and each connection's) so that a setting that cannot work stops startup before any server
+ * is contacted. The defaults of the {@code icws.*} settings come from the jar's copy of
+ * {@code config/application.properties}, under anything the runtime sets — except the ones only the jar's own
+ * runtime defaults ({@code icws.server=embedded}, the embedded broker, health): a library has no server of
+ * its own.
+ *
+ * <p>Beans: {@code icwsOutbox} (a service of the context), {@code icwsDeadLetters}, {@code icwsMessages},
+ * {@code changeFormats}, and for enabled targets {@code icwsJmsConnectionFactory} (unless the host binds its
+ * own) and the mail beans.
  */
 public final class IcwsBindings {
 
     /** Where the jar keeps its copy of {@code config/application.properties}: the defaults. */
     public static final String DEFAULTS = "icws/application.properties";
 
-    private static final Logger LOG = LoggerFactory.getLogger(IcwsBindings.class);
+    /** Keys whose value in the settings file is the jar's own runtime's, not a library default. */
+    private static final Set<String> JAR_ONLY = Set.of("icws.server", "icws.notify.jms.broker-url");
+    /** The library's own default of keys whose value in the settings file is the jar's. */
+    private static final Map<String, String> LIBRARY_DEFAULTS = Map.of("icws.notify.jms.enabled", "false");
+    private static final String[] JAR_ONLY_PREFIXES = {"icws.health.", "icws.demo.", "icws.notify.jms.embedded-"};
 
     private IcwsBindings() {
     }
 
     /**
-     * Checks the settings and binds the beans, unless this context has them already.
+     * Checks the settings and binds the shared beans, unless this context has them already.
      *
      * @throws io.icws.licenses.config.InvalidSettingException naming the first setting that cannot work
      */
@@ -54,66 +62,46 @@ public final class IcwsBindings {
         if (existing != null) {
             return existing;
         }
-        addDefaults(context.getPropertiesComponent());
         PropertiesComponent properties = context.getPropertiesComponent();
-        IcwsSettings settings = IcwsSettings.from(properties::resolveProperty);
-        Clock clock = Clock.systemUTC();
-
-        List<URI> servers = settings.servers();
-        String serverIdentity;
-        if (settings.embedded()) {
-            EmbeddedIcwsServer server = new EmbeddedIcwsServer(settings.user(), settings.password(),
-                    settings.licenses(), properties.resolveProperty("icws.demo.license").orElse(""),
-                    java.time.Duration.ofMillis(org.apache.camel.util.TimeUtils.toMilliSeconds(
-                            properties.resolveProperty("icws.demo.interval").orElse("5s"))));
-            context.addService(server, true, true);
-            servers = List.of(server.baseUri());
-            serverIdentity = IcwsSettings.EMBEDDED;
-        } else {
-            serverIdentity = servers.get(0).getAuthority();
+        addDefaults(properties);
+        IcwsSettings settings = IcwsSettings.from(properties::resolveProperty,
+                properties.loadProperties(k -> k.startsWith(ConnectionSettings.PREFIX)).stringPropertyNames());
+        SettingsReader reader = new SettingsReader(properties::resolveProperty);
+        Secrets secrets = new Secrets(context);
+        for (String id : settings.connections()) {
+            ConnectionSettings.read(id, reader, secrets);
         }
 
-        IcwsConnection connection = new IcwsConnection(servers, settings.user(), settings.password(),
-                settings.applicationName(), settings.acceptLanguage(), settings.licenses(),
-                settings.retryInitialDelay(), settings.retryMaxDelay(), clock);
+        ObjectMapper mapper = new ObjectMapper();
+        Outbox outbox = new Outbox(settings.outboxDirectory(), mapper);
+        context.addService(outbox, true, true);
+        DeadLetters deadLetters = new DeadLetters(settings.deadLetterDirectory(), mapper, outbox, Clock.systemUTC());
         registry.bind("icwsSettings", settings);
-        registry.bind("icwsConnection", connection);
+        registry.bind(OutboxComponent.OUTBOX_BEAN, outbox);
+        registry.bind(OutboxComponent.DEAD_LETTERS_BEAN, deadLetters);
         registry.bind("icwsMessages", new IcwsMessages());
-        registry.bind("icwsHttpClientConfigurer", new IcwsHttpClientConfigurer());
-        registry.bind("licenseTracker",
-                new LicenseTracker(serverIdentity, settings.user(), settings.stateDirectory(), clock));
         registry.bind("changeFormats", new ChangeFormats());
-        registry.bind("deadLetters", new DeadLetters(clock));
-        registry.bind("icwsShutdown", new IcwsShutdown(connection, settings.shutdownTimeout()));
-        IcwsTls.bind(registry, properties);
-        MailSettings.bind(registry, properties);
-        bindJms(context, settings, properties);
-
-        HealthCheckRegistry health = HealthCheckRegistry.get(context);
-        if (health != null) {
-            health.register(new IcwsHealthCheck(connection));
+        if (settings.targets().jms()) {
+            JmsTarget.bind(context, settings.targets(), secrets);
         }
-        LOG.debug("ICWS beans bound: {}", settings);
+        if (settings.targets().email()) {
+            MailSettings.bind(registry, properties, secrets);
+        }
+        context.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                // called again for routes added later; the work below is once, when everything started
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                // every target route has its queue by now: delivered segments may go
+                outbox.allowDeletion();
+                StartupSummary.log(started, settings);
+                TargetChecks.runInBackground(started, settings.targets(), outbox);
+            }
+        });
         return settings;
-    }
-
-    private static void bindJms(CamelContext context, IcwsSettings settings, PropertiesComponent properties)
-            throws Exception {
-        String url = settings.jmsBrokerUrl();
-        ActiveMQConnectionFactory factory;
-        if (settings.jmsEnabled() && IcwsSettings.EMBEDDED.equalsIgnoreCase(url)) {
-            EmbeddedJmsBroker broker = new EmbeddedJmsBroker(Path.of(properties
-                    .resolveProperty("icws.notify.jms.embedded-data-directory").orElse("data/broker")));
-            context.addService(broker, true, true);
-            context.getRegistry().bind("icwsEmbeddedBroker", broker);
-            factory = new ActiveMQConnectionFactory(broker.url());
-        } else {
-            // Connects lazily: with JMS off, nothing is ever contacted.
-            factory = new ActiveMQConnectionFactory(IcwsSettings.EMBEDDED.equalsIgnoreCase(url) ? "vm://0" : url);
-            properties.resolveProperty("icws.notify.jms.username").filter(s -> !s.isBlank()).ifPresent(factory::setUser);
-            properties.resolveProperty("icws.notify.jms.password").filter(s -> !s.isBlank()).ifPresent(factory::setPassword);
-        }
-        context.getRegistry().bind("icwsJmsConnectionFactory", factory);
     }
 
     /** The jar's defaults go under whatever the runtime already has (files, -D, environment). */
@@ -125,10 +113,23 @@ public final class IcwsBindings {
             }
             defaults.load(in);
         }
+        defaults.putAll(LIBRARY_DEFAULTS);
         for (String key : defaults.stringPropertyNames()) {
-            if (key.startsWith("icws.") && properties.resolveProperty(key).isEmpty()) {
+            if (key.startsWith("icws.") && !jarOnly(key) && properties.resolveProperty(key).isEmpty()) {
                 properties.addInitialProperty(key, defaults.getProperty(key));
             }
         }
+    }
+
+    private static boolean jarOnly(String key) {
+        if (JAR_ONLY.contains(key)) {
+            return true;
+        }
+        for (String prefix : JAR_ONLY_PREFIXES) {
+            if (key.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,4 +1,4 @@
-package io.icws.licenses.embedded;
+package io.icws.licenses.app;
 
 import java.net.URI;
 import java.time.Duration;
@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.icws.licenses.simulator.IcwsSimulator;
 import io.icws.licenses.simulator.SimulatedUser;
+import io.icws.licenses.watch.LicenseWatch;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * so that a newcomer sees events arrive. Added to the CamelContext as a service, so it stops after the
  * routes have logged out.
  */
-public final class EmbeddedIcwsServer extends ServiceSupport {
+public final class EmbeddedIcwsServer extends ServiceSupport implements LicenseWatch.EmbeddedServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedIcwsServer.class);
 
@@ -47,6 +48,7 @@ public final class EmbeddedIcwsServer extends ServiceSupport {
     }
 
     /** The simulator's base URL, e.g. {@code http://127.0.0.1:40123}. */
+    @Override
     public URI baseUri() {
         return simulator.baseUri();
     }

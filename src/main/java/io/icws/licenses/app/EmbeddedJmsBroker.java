@@ -1,4 +1,4 @@
-package io.icws.licenses.notify;
+package io.icws.licenses.app;
 
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,8 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code icws.notify.jms.broker-url=embedded}: an ActiveMQ Artemis broker inside this process, reached
- * in-VM, persistent in {@code icws.notify.jms.embedded-data-directory}. Stops after the routes.
+ * {@code icws.notify.jms.broker-url=embedded}, the jar's own runtime only: an ActiveMQ Artemis broker inside
+ * this process, reached in-VM, persistent in {@code icws.notify.jms.embedded-data-directory}, and on a loopback
+ * TCP port ({@code icws.notify.jms.embedded-port}) so the demo's queue can be read from outside. Stops after the
+ * routes.
  */
 public final class EmbeddedJmsBroker extends ServiceSupport {
 
@@ -23,8 +25,13 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
 
     private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
     private final String url;
+    private final int tcpPort;
 
-    public EmbeddedJmsBroker(Path dataDirectory) throws Exception {
+    /**
+     * @param tcpPort a loopback TCP port to accept clients on besides in-VM (to read the queue with the Artemis CLI
+     *                or any JMS client), or 0 for none
+     */
+    public EmbeddedJmsBroker(Path dataDirectory, int tcpPort) throws Exception {
         int id = NEXT_ID.getAndIncrement();
         this.url = "vm://" + id;
         Configuration config = new ConfigurationImpl()
@@ -40,9 +47,13 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
                 .addAddressSetting("#", new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("DLQ"))
                         .setExpiryAddress(SimpleString.of("ExpiryQueue")));
+        if (tcpPort > 0) {
+            config.addAcceptorConfiguration("loopback", "tcp://127.0.0.1:" + tcpPort);
+        }
+        this.tcpPort = tcpPort;
         broker.setConfiguration(config);
         broker.start();
-        LOG.info("Embedded ActiveMQ Artemis broker started ({}, data in {})", url, dataDirectory);
+        LOG.debug("Embedded ActiveMQ Artemis broker started ({}, data in {})", url, dataDirectory);
     }
 
     /** The in-VM URL clients connect to. */
@@ -50,8 +61,9 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
         return url;
     }
 
-    public EmbeddedActiveMQ broker() {
-        return broker;
+    /** The loopback TCP URL of the broker, or null when it listens in-VM only. */
+    public String tcpUrl() {
+        return tcpPort > 0 ? "tcp://127.0.0.1:" + tcpPort : null;
     }
 
     @Override

@@ -1,10 +1,12 @@
-package io.icws.licenses;
+package io.icws.licenses.app;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
+import io.icws.licenses.IcwsBindings;
+import io.icws.licenses.IcwsConfiguration;
 import io.icws.licenses.config.InvalidSettingException;
 import io.icws.licenses.routes.IcwsLicenseRoutes;
 import io.icws.licenses.simulator.SimulatorCommand;
@@ -14,11 +16,16 @@ import org.apache.camel.main.MainListenerSupport;
 
 /**
  * The jar's command line. With no sub-command it runs the license routes on camel-main, in the DSL that
- * {@code icws.dsl} names; {@code simulator} runs the built-in ICWS simulator.
+ * {@code icws.dsl} names, with the jar's own runtime ({@link JarRuntime}: built-in simulator, embedded broker,
+ * health over HTTP); {@code simulator} runs the built-in ICWS simulator; {@code replay} sends dead letters
+ * again.
  */
 public final class IcwsLicenseRoutesApplication {
 
-    /** Where camel-main reads settings: the top-level config/ folder, then the jar's defaults. */
+    /**
+     * Where camel-main reads settings: the top-level config/ folder (when run from the project, or a folder
+     * holding one), then the jar's copy of it, with every default.
+     */
     static final String PROPERTY_LOCATIONS =
             "file:config/application.properties;optional=true,classpath:" + IcwsBindings.DEFAULTS;
 
@@ -31,16 +38,21 @@ public final class IcwsLicenseRoutesApplication {
             SimulatorCommand.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "icws/logback.xml");
+        if (args.length > 0 && args[0].equals("replay")) {
+            System.exit(ReplayCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            return;
         }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
             System.out.println("""
-                    Usage: java -jar icws-license-routes.jar [simulator [options]]
+                    Usage: java -jar icws-license-routes.jar [simulator [options] | replay [options]]
                       (no command)  run the ICWS license routes; settings in config/application.properties,
                                     -Dicws.…=… or environment variables (ICWS_…)
-                      simulator     run the built-in ICWS simulator (simulator --help for its options)""");
+                      simulator     run the built-in ICWS simulator (simulator --help for its options)
+                      replay        send dead letters again to the target that refused them (replay --help)""");
             return;
+        }
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "icws/logback.xml");
         }
         Main main = createMain();
         int code;
@@ -54,11 +66,11 @@ public final class IcwsLicenseRoutesApplication {
         System.exit(code);
     }
 
-    /** camel-main with the settings checked and the routes of the chosen DSL added. */
+    /** camel-main with the jar's runtime, the settings checked and the routes of the chosen DSL added. */
     public static Main createMain() {
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation(PROPERTY_LOCATIONS);
-        main.configure().addConfiguration(IcwsConfiguration.class);
+        main.configure().addConfiguration(JarRuntime.class);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
@@ -66,7 +78,10 @@ public final class IcwsLicenseRoutesApplication {
                         .orElse("yaml").trim().toLowerCase(Locale.ROOT);
                 switch (dsl) {
                     case "java" -> support.configure().addRoutesBuilder(new IcwsLicenseRoutes());
-                    case "yaml" -> support.configure().withRoutesIncludePattern(yamlRoutes());
+                    case "yaml" -> {
+                        support.configure().addConfiguration(IcwsConfiguration.class);
+                        support.configure().withRoutesIncludePattern(yamlRoutes());
+                    }
                     default -> throw new InvalidSettingException("icws.dsl", "'" + dsl + "' is not one of yaml, java");
                 }
             }

@@ -1,16 +1,17 @@
 package io.icws.licenses.config;
 
+import java.util.Locale;
+
 /**
- * A setting that cannot work. The message is one line a person can act on: the key, what is wrong,
- * and where such a value comes from.
+ * A setting that cannot work. The message is one line a person can act on: the key, what is wrong, and
+ * where such a value comes from (for a secret: an environment variable or a file, never the settings file).
  */
 public final class InvalidSettingException extends RuntimeException {
 
     private final String key;
 
     public InvalidSettingException(String key, String problem) {
-        super("Invalid setting " + key + ": " + problem + " (set it in config/application.properties, as -D"
-                + key + "=… or as environment variable " + environmentName(key) + ")");
+        super("Invalid setting " + key + ": " + problem + " (" + hint(key) + ")");
         this.key = key;
     }
 
@@ -18,8 +19,17 @@ public final class InvalidSettingException extends RuntimeException {
         return key;
     }
 
+    private static String hint(String key) {
+        if (Secrets.isSecret(key)) {
+            return "set the environment variable " + environmentName(key) + ", or name a file holding it in "
+                    + key + "-file; secrets never go in config/application.properties";
+        }
+        return "set it in config/application.properties, as -D" + key + "=… or as environment variable "
+                + environmentName(key);
+    }
+
     /** Camel's mapping of a property key to an environment variable name. */
     public static String environmentName(String key) {
-        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 }

@@ -1,474 +1,631 @@
 package io.icws.licenses.icws;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Exchange;
-import org.apache.camel.Message;
+import io.icws.licenses.config.ConnectionSettings;
+import io.icws.licenses.support.Failures;
+import io.icws.licenses.support.SerialExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ICWS session of one server and user, as the routes see it: it builds each request (method, URL,
- * headers, body) for camel-http, reads each answer, and keeps the session id, CSRF token and cookie that
- * every later request carries. It also decides when the routes may try again after a failure (capped
- * exponential backoff, reset on success) and which host to try (the configured servers and the
- * {@code alternateHostList} a server names).
+ * The ICWS session of one connection, kept alive: log in, subscribe to license messages, receive them (a
+ * server-sent event stream when the server offers messaging version 2, polling otherwise), subscribe again
+ * on schedule or when the server says the subscription faulted, log in again when the session is gone, back
+ * off from a failing server and move to another one, and at the end unsubscribe and log out.
  *
- * <p>The routes stay in charge of the flow: they call {@code prepare…} before the HTTP endpoint and
- * {@code on…Response} after it; failures travel as exceptions that the routes' error handling hands to
- * {@link #onFailure(Exception, IcwsCall)}. Thread-safe: the poll timer and the Quartz re-subscription run on
- * different threads.
+ * <p>Everything that changes the connection happens on its own lane (a {@link SerialExecutor} on a shared
+ * pool), one step at a time, so no two steps race: an answer that arrives after the session it belongs to
+ * was dropped is recognised by the session's generation and ignored, and once {@link #close(Instant)} ran,
+ * the connection stays closed — a login answer arriving later is logged out at once.
+ *
+ * <p>The subscription is kept as data (the licenses of the settings): a new session replays it. Failures
+ * are sorted as the protocol says: 401 means log in again; 400, 410 and other 4xx cannot be helped by
+ * retrying and wait for the next scheduled subscription; 5xx, time-outs and refused connections are retried
+ * with capped exponential backoff, moving to the next server; a 503 with an {@code alternateHostList}
+ * switches over to the named peers.
  */
-public class IcwsConnection {
+public final class IcwsConnection {
 
-    /** Exchange property naming the call in flight, so the response is read for the right request. */
-    public static final String CALL_PROPERTY = "IcwsCall";
+    /** Where messages and polls go: the connection's route. */
+    public interface Receiver {
+
+        /** The data of one server-sent event (one message, or an array of them), of the given session. */
+        void deliver(String messages, long session);
+
+        /** Polling: get the queued messages through the route now; run {@code done} when that is over. */
+        void poll(long session, Runnable done);
+
+        /** The connection closes: cut a poll under way rather than wait for its time-out. */
+        void cutPolls();
+    }
+
+    /** Where the connection stands. */
+    public enum State { STARTING, CONNECTING, SUBSCRIBING, SUBSCRIBED, FAILED, CLOSED }
+
+    /** How messages are received. */
+    public enum Mode { SSE, POLL }
+
+    /** A snapshot for health checks and the start-up summary. */
+    public record Status(State state, URI server, Mode mode, String problem, Instant problemSince) {
+
+        /** Subscribed and receiving, with no failure since. */
+        public boolean healthy() {
+            return state == State.SUBSCRIBED && problem == null;
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(IcwsConnection.class);
-    private static final String JSON = "application/vnd.inin.icws+JSON";
 
-    /** Where the connection stands; the health check reports it. */
-    public enum Status { DISCONNECTED, LOGGED_IN, SUBSCRIBED, FAILED, CLOSED }
+    private final ConnectionSettings settings;
+    private final IcwsClient client;
+    private final ScheduledExecutorService scheduler;
+    private final Executor lane;
+    private final Receiver receiver;
+    private final Servers servers;
+    private final Backoff backoff;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-    private final ObjectMapper mapper = new ObjectMapper();
-    private final List<URI> configuredServers;
-    private final String user;
-    private final String password;
-    private final String applicationName;
-    private final String acceptLanguage;
-    private final List<String> licenses;
-    private final Duration initialDelay;
-    private final Duration maxDelay;
-    private final Clock clock;
-
+    // owned by the lane
+    private State state = State.STARTING;
     private IcwsSession session;
-    private Status status = Status.DISCONNECTED;
-    private String lastProblem = "not connected yet";
-    private List<URI> candidates;
-    private int candidateIndex;
-    private Duration currentDelay;
-    private Instant nextAttempt = Instant.MIN;
-    private boolean permanentFailure;
+    private long generation;
+    private Mode mode;
+    private EventStream stream;
+    private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> pollTimer;
+    private ScheduledFuture<?> watchdog;
+    private CompletableFuture<?> inFlight;
+    private boolean loginInFlight;
+    private boolean polling;
+    private boolean pollFailed;
+    private int sessionsLostInARow;
+    private Instant deadline;
 
-    public IcwsConnection(List<URI> servers, String user, String password, String applicationName,
-                          String acceptLanguage, List<String> licenses, Duration initialDelay, Duration maxDelay,
-                          Clock clock) {
-        if (servers.isEmpty()) {
-            throw new IllegalArgumentException("at least one ICWS server is needed");
-        }
-        this.configuredServers = List.copyOf(servers);
-        this.user = user;
-        this.password = password;
-        this.applicationName = applicationName;
-        this.acceptLanguage = acceptLanguage;
-        this.licenses = List.copyOf(licenses);
-        this.initialDelay = initialDelay;
-        this.maxDelay = maxDelay;
-        this.clock = clock;
-        this.candidates = new ArrayList<>(configuredServers);
+    // read from other threads
+    private volatile IcwsSession current;
+    private volatile long currentGeneration;
+    private volatile Status status = new Status(State.STARTING, null, null, "not connected yet", Instant.now());
+
+    public IcwsConnection(ConnectionSettings settings, IcwsClient client, ScheduledExecutorService scheduler,
+                          Executor pool, Receiver receiver, java.util.List<URI> servers) {
+        this.settings = settings;
+        this.client = client;
+        this.scheduler = scheduler;
+        this.lane = new SerialExecutor(pool, settings.id());
+        this.receiver = receiver;
+        this.servers = new Servers(servers);
+        this.backoff = new Backoff(settings.retryInitialDelay(), settings.retryMaxDelay());
     }
 
-    // ---------------------------------------------------------------- gates the routes ask
+    // ---------------------------------------------------------------------------------- what others call
 
-    /** True when there is no session and the backoff after the last failure has passed. */
-    public synchronized boolean shouldConnect() {
-        return session == null && status != Status.CLOSED && !permanentFailure && backoffOver();
-    }
-
-    /** True when a session exists and the backoff after the last failure has passed. */
-    public synchronized boolean readyToPoll() {
-        return session != null && status != Status.CLOSED && backoffOver();
-    }
-
-    /** True while logged in: the session must be closed on shutdown. */
-    public synchronized boolean hasSession() {
-        return session != null;
+    /** Logs in after the delay (spread out when many connections start together). */
+    public void start(Duration delay) {
+        lane.execute(() -> later(delay, this::connect));
     }
 
     /**
-     * The scheduled re-subscription asks whether to PUT again: yes while a session exists. It also ends the
-     * wait after a permanent failure (400/410), so a fault an administrator fixed is retried by the poll
-     * loop after the next cron firing, not in a storm.
+     * Closes the connection: stops receiving at once (the stream closed, a poll under way cut), then
+     * unsubscribes and logs out, all by the deadline. The future completes when that is done or given up.
      */
-    public synchronized boolean onSchedule() {
-        if (permanentFailure) {
-            LOG.info("Scheduled retry after a permanent failure: {}", lastProblem);
-            permanentFailure = false;
-            nextAttempt = Instant.MIN;
-        }
-        return session != null && status != Status.CLOSED;
+    public CompletableFuture<Void> close(Instant deadline) {
+        lane.execute(() -> doClose(deadline));
+        return closed;
     }
 
-    public synchronized Status status() {
+    /** The scheduled re-subscription ({@code icws.subscribe.cron}), or a retry after a permanent failure. */
+    public void resubscribe() {
+        lane.execute(this::onSchedule);
+    }
+
+    /** A {@code connectionStateChangeMessage} of the given session. */
+    public void connectionStateChanged(long session, String newState, String reason) {
+        lane.execute(() -> {
+            if (session == generation && "down".equalsIgnoreCase(newState) && this.session != null) {
+                LOG.warn("ICWS reports the session is down ({}); logging in again", reason);
+                sessionGone("the server closed the session: " + reason);
+            }
+        });
+    }
+
+    /** A {@code subscriptionStateMessage} reporting a fault, of the given session. */
+    public void subscriptionFaulted(long session, String error) {
+        lane.execute(() -> {
+            if (session == generation && state == State.SUBSCRIBED) {
+                LOG.warn("ICWS reports the license subscription faulted ({}); subscribing again", error);
+                problem("subscription faulted: " + error);
+                subscribe();
+            }
+        });
+    }
+
+    /**
+     * Receiving failed for the given session: a poll failed, or its messages could not be made durable (the
+     * route's error handling calls this). Subscribes again after the backoff; a 401 logs in again.
+     */
+    public void receivingFailed(long session, Exception failure) {
+        lane.execute(() -> {
+            if (session != generation || state == State.CLOSED) {
+                return;
+            }
+            pollFailed = true;
+            if (failure instanceof IcwsRequestException e && e.kind() == IcwsRequestException.Kind.SESSION_EXPIRED) {
+                LOG.warn("{}: the session is gone, logging in again", e.getMessage());
+                sessionGone(e.getMessage());
+            } else {
+                retryReceiving(describe(failure));
+            }
+        });
+    }
+
+    /** The session polls and the route use now, or null. */
+    public IcwsSession session() {
+        return current;
+    }
+
+    /** The generation of the current session: messages carry it, so a stale one is recognised. */
+    public long generation() {
+        return currentGeneration;
+    }
+
+    public Status status() {
         return status;
     }
 
-    /**
-     * Ready to report changes: logged in and subscribed, and the last request did not fail. A server that
-     * answers 500 or times out makes this false until a request succeeds again.
-     */
-    public synchronized boolean healthy() {
-        return status == Status.SUBSCRIBED && currentDelay == null && !permanentFailure;
+    public ConnectionSettings settings() {
+        return settings;
     }
 
-    /** What went wrong last, in words (which call, which status); "ok" while subscribed. */
-    public synchronized String lastProblem() {
-        return lastProblem;
-    }
+    // ---------------------------------------------------------------------------------- logging in
 
-    public synchronized Optional<IcwsSession> session() {
-        return Optional.ofNullable(session);
-    }
-
-    /** The server in use, or the one the next login will try. */
-    public synchronized URI currentServer() {
-        return session != null ? session.server() : candidates.get(candidateIndex);
-    }
-
-    // ---------------------------------------------------------------- requests
-
-    /** {@code POST /icws/connection?include=features} with the user's credentials. */
-    public void prepareLogin(Exchange exchange) throws JsonProcessingException {
-        URI server;
-        synchronized (this) {
-            server = candidates.get(candidateIndex);
+    private void connect() {
+        if (state == State.CLOSED || session != null || loginInFlight) {
+            return;
         }
-        ObjectNode body = mapper.createObjectNode()
-                .put("__type", "urn:inin.com:connection:icAuthConnectionRequestSettings")
-                .put("applicationName", applicationName)
-                .put("userID", user)
-                .put("password", password);
-        Message message = request(exchange, IcwsCall.LOGIN, server, null);
-        message.setHeader(Exchange.HTTP_URI, server + IcwsCall.LOGIN.path(null) + "?include=features");
-        message.setBody(new SecretJsonEntity(mapper.writeValueAsBytes(body)));
+        loginInFlight = true;
+        state = State.CONNECTING;
+        URI server = servers.current();
+        publish(server);
+        client.login(server).whenComplete((login, failure) -> lane.execute(() -> onLogin(server, login, failure)));
     }
 
-    /** {@code PUT …/messaging/subscriptions/licenses} with {@code icws.licenses}. */
-    public void prepareSubscribe(Exchange exchange) throws JsonProcessingException {
-        IcwsSession s = requireSession(IcwsCall.SUBSCRIBE);
-        Message message = request(exchange, IcwsCall.SUBSCRIBE, s.server(), s);
-        ObjectNode body = mapper.createObjectNode();
-        licenses.forEach(body.putArray("licenseList")::add);
-        message.setBody(mapper.writeValueAsString(body));
-    }
-
-    /** {@code GET …/messaging/messages}: the messages queued since the last call. */
-    public void prepareMessages(Exchange exchange) {
-        IcwsSession s = requireSession(IcwsCall.MESSAGES);
-        request(exchange, IcwsCall.MESSAGES, s.server(), s).setBody(null);
-    }
-
-    /** {@code DELETE …/messaging/subscriptions/licenses}. */
-    public void prepareUnsubscribe(Exchange exchange) {
-        IcwsSession s = requireSession(IcwsCall.UNSUBSCRIBE);
-        request(exchange, IcwsCall.UNSUBSCRIBE, s.server(), s).setBody(null);
-    }
-
-    /** {@code DELETE …/connection}. */
-    public void prepareLogout(Exchange exchange) {
-        IcwsSession s = requireSession(IcwsCall.LOGOUT);
-        request(exchange, IcwsCall.LOGOUT, s.server(), s).setBody(null);
-    }
-
-    private Message request(Exchange exchange, IcwsCall call, URI server, IcwsSession s) {
-        exchange.setProperty(CALL_PROPERTY, call);
-        Message message = exchange.getMessage();
-        message.setHeader(Exchange.HTTP_METHOD, call.method());
-        message.setHeader(Exchange.HTTP_URI, server + call.path(s == null ? null : s.sessionId()));
-        message.setHeader("Accept", JSON + ", application/json");
-        message.setHeader("Accept-Language", acceptLanguage);
-        if (call == IcwsCall.LOGIN || call == IcwsCall.SUBSCRIBE) {
-            message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        }
-        if (s != null) {
-            message.setHeader("ININ-ICWS-CSRF-Token", s.csrfToken());
-            message.setHeader("Cookie", s.cookie());
-        }
-        return message;
-    }
-
-    private synchronized IcwsSession requireSession(IcwsCall call) {
-        if (session == null) {
-            throw new IllegalStateException(call.describe() + " needs an ICWS session; there is none");
-        }
-        return session;
-    }
-
-    // ---------------------------------------------------------------- responses
-
-    /** Reads the login answer: keeps session id, CSRF token and cookie; anything but 201 is thrown. */
-    public void onLoginResponse(Exchange exchange) {
-        Message message = exchange.getMessage();
-        int code = statusOf(message);
-        String body = message.getBody(String.class);
-        String setCookie = message.getHeader("Set-Cookie", String.class);
-        clearResponse(message);
-        if (code != 201) {
-            throw failure(IcwsCall.LOGIN, code, body);
-        }
-        JsonNode json = parse(body);
-        String sessionId = text(json, "sessionId");
-        String csrfToken = text(json, "csrfToken");
-        String cookie = setCookie == null ? null : setCookie.split(";", 2)[0].trim();
-        if (sessionId == null || csrfToken == null || cookie == null || !cookie.contains("=")) {
-            throw new IcwsRequestException(IcwsCall.LOGIN, code, null,
-                    "the answer lacks " + (sessionId == null ? "sessionId" : csrfToken == null ? "csrfToken"
-                            : "the session cookie (Set-Cookie)"), List.of());
-        }
-        synchronized (this) {
-            URI server = candidates.get(candidateIndex);
-            session = new IcwsSession(server, sessionId, csrfToken, cookie);
-            status = Status.LOGGED_IN;
-            lastProblem = "logged in, not subscribed yet";
-            // Remember the peers the server names, for a switchover later.
-            List<String> alternates = new ArrayList<>();
-            json.path("alternateHostList").forEach(n -> alternates.add(n.asText()));
-            candidates = candidatesWith(server, alternates);
-            candidateIndex = candidates.indexOf(server);
-        }
-        LOG.info("Logged in to ICWS {} as {} (session {})", currentServer(), user, sessionId);
-    }
-
-    /** Reads any other answer: a 2xx passes (the body stays for the messages call); anything else is thrown. */
-    public void onResponse(Exchange exchange) {
-        Message message = exchange.getMessage();
-        IcwsCall call = exchange.getProperty(CALL_PROPERTY, IcwsCall.class);
-        int code = statusOf(message);
-        String body = message.getBody(String.class);
-        clearResponse(message);
-        if (code < 200 || code > 299) {
-            throw failure(call, code, body);
-        }
-        message.setBody(body == null || body.isBlank() ? (call == IcwsCall.MESSAGES ? "[]" : null) : body);
-        synchronized (this) {
-            switch (call) {
-                case SUBSCRIBE -> {
-                    if (status != Status.SUBSCRIBED) {
-                        LOG.info("Subscribed to license messages for {}", licenses);
-                    }
-                    status = Status.SUBSCRIBED;
-                    lastProblem = "ok";
-                }
-                case MESSAGES -> {
-                    succeeded();
-                    if (status == Status.SUBSCRIBED) {
-                        lastProblem = "ok";
-                    }
-                }
-                case LOGOUT -> dropSession("logged out");
-                default -> { }
+    private void onLogin(URI server, IcwsClient.Login login, Throwable failure) {
+        loginInFlight = false;
+        if (state == State.CLOSED) {
+            if (login != null) {
+                // the answer came after the close: this session must not stay open on the server
+                logOut(login.session(), "logged in while stopping");
+            } else {
+                closed.complete(null);
             }
+            return;
         }
-    }
-
-    private static int statusOf(Message message) {
-        Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        return status == null ? 0 : status;
-    }
-
-    /** Response headers hold the CSRF token and cookie: none of them travels further in the route. */
-    private static void clearResponse(Message message) {
-        message.removeHeaders("*");
-        message.setBody(null);
-    }
-
-    private IcwsRequestException failure(IcwsCall call, int status, String body) {
-        String errorId = null;
-        String serverMessage = null;
-        List<String> alternates = new ArrayList<>();
-        try {
-            JsonNode json = body == null || body.isBlank() ? null : mapper.readTree(body);
-            if (json != null) {
-                errorId = text(json, "errorId");
-                serverMessage = text(json, "message");
-                json.path("alternateHostList").forEach(n -> alternates.add(n.asText()));
-            }
-        } catch (JsonProcessingException e) {
-            serverMessage = "(error body is not JSON)";
+        if (failure != null) {
+            loginFailed(server, unwrap(failure));
+            return;
         }
-        return new IcwsRequestException(call, status, errorId, serverMessage, alternates);
+        session = login.session();
+        generation++;
+        current = session;
+        currentGeneration = generation;
+        servers.learn(server, login.alternateHosts());
+        LOG.info("Logged in to ICWS {} as {} (session {})", server, settings.user(), session.sessionId());
+        chooseModeThenSubscribe();
     }
 
-    private JsonNode parse(String body) {
-        try {
-            return mapper.readTree(body == null ? "" : body);
-        } catch (JsonProcessingException e) {
-            throw new IcwsRequestException(IcwsCall.LOGIN, 201, null, "the answer is not JSON", List.of());
-        }
-    }
-
-    private static String text(JsonNode json, String field) {
-        JsonNode node = json == null ? null : json.get(field);
-        return node == null || node.isNull() ? null : node.asText();
-    }
-
-    // ---------------------------------------------------------------- messages that change the session
-
-    /** A {@code connectionStateChangeMessage}: on {@code down} the session is over and a new one is needed. */
-    public synchronized void onConnectionStateChange(String newState, String reason) {
-        if ("down".equalsIgnoreCase(newState) && session != null) {
-            LOG.warn("ICWS reports the session is down ({}); logging in again", reason);
-            dropSession("the server closed the session: " + reason);
-        }
-    }
-
-    /** A {@code subscriptionStateMessage} reporting a fault: subscribe again on the next poll. */
-    public synchronized void onSubscriptionFault(String error) {
-        LOG.warn("ICWS reports the license subscription faulted ({}); subscribing again", error);
-        if (status == Status.SUBSCRIBED) {
-            status = Status.LOGGED_IN;
-        }
-        lastProblem = "subscription faulted: " + error;
-    }
-
-    /** True when logged in but the subscription must be (re)made, and the backoff has passed. */
-    public synchronized boolean needsSubscribe() {
-        return session != null && status == Status.LOGGED_IN && backoffOver();
-    }
-
-    // ---------------------------------------------------------------- failures and backoff
-
-    /**
-     * Called by the routes' error handling with whatever a call threw. Decides what comes next: a
-     * 401 drops the session (log in again at once); a switchover moves to the next host; a transient
-     * fault waits, doubling the delay up to the cap; a permanent one waits for the next scheduled run.
-     * Logs once per failure, so a backoff step logs one line, not one per poll.
-     *
-     * @param call the request that failed ({@link #CALL_PROPERTY}), or null when none was under way
-     */
-    public synchronized void onFailure(Exception failure, IcwsCall call) {
+    private void loginFailed(URI server, Throwable failure) {
         String problem = describe(failure);
-        if (call == IcwsCall.MESSAGES && session != null && status == Status.SUBSCRIBED) {
-            // The server may have dequeued messages whose answer never arrived (a time-out, a broken
-            // connection). A new PUT brings a full isDelta:false snapshot, diffed against the state, so no
-            // change is lost and none is reported twice.
-            status = Status.LOGGED_IN;
-        }
+        problem(problem);
         if (failure instanceof IcwsRequestException e) {
             switch (e.kind()) {
-                case SESSION_EXPIRED -> {
-                    LOG.warn("{}: the session is gone, logging in again", problem);
-                    dropSession(problem);
-                    return;
-                }
                 case PERMANENT -> {
-                    permanentFailure = e.call() == IcwsCall.LOGIN || e.call() == IcwsCall.SUBSCRIBE;
-                    if (e.call() == IcwsCall.SUBSCRIBE && session != null) {
-                        status = Status.LOGGED_IN;
-                    }
-                    lastProblem = problem;
-                    if (permanentFailure) {
-                        status = session == null ? Status.FAILED : status;
-                        LOG.error("{}. This will not succeed by retrying; trying again at the next "
-                                + "scheduled subscription (icws.subscribe.cron)", problem);
-                    } else {
-                        LOG.error("{}", problem);
-                    }
+                    waitForSchedule(problem);
                     return;
                 }
                 case SWITCHOVER -> {
-                    URI from = candidates.get(candidateIndex);
-                    candidates = candidatesWith(from, e.alternateHosts());
-                    dropSession(problem);
-                    if (advanceCandidate()) {
-                        scheduleRetry(); // a whole round failed: wait before the next
-                    }
-                    LOG.warn("{}: switching over from {} to {}", problem, from, candidates.get(candidateIndex));
+                    servers.learn(server, e.alternateHosts());
+                    boolean round = servers.next();
+                    Duration wait = round ? backoff.next() : Duration.ZERO;
+                    LOG.warn("{}: switching over from {} to {}{}", problem, server, servers.current(),
+                            wait.isZero() ? "" : " in " + wait.toMillis() + " ms");
+                    state = State.STARTING;
+                    later(wait, this::connect);
                     return;
                 }
-                default -> { }
+                default -> {
+                    // transient: below
+                }
             }
         }
-        lastProblem = problem;
-        if (session == null) {
-            status = Status.FAILED;
-            advanceCandidate();
+        servers.next();
+        Duration wait = backoff.next();
+        state = State.STARTING;
+        LOG.warn("{}; logging in to {} in {} ms", problem, servers.current(), wait.toMillis());
+        later(wait, this::connect);
+    }
+
+    /** 400, 410 and the like: retrying cannot help until someone changes something; the schedule retries. */
+    private void waitForSchedule(String problem) {
+        state = State.FAILED;
+        publish(servers.current());
+        LOG.error("{}. Retrying cannot help; trying again at the next scheduled subscription (icws.subscribe.cron)",
+                problem);
+    }
+
+    private void onSchedule() {
+        switch (state) {
+            case FAILED -> {
+                LOG.info("Scheduled retry after a failure that retrying could not help: {}", status.problem());
+                if (session == null) {
+                    state = State.STARTING;
+                    connect();
+                } else {
+                    subscribe();
+                }
+            }
+            case SUBSCRIBED -> subscribe();
+            default -> {
+                // logging in or subscribing already
+            }
         }
-        scheduleRetry();
-        LOG.warn("{}; trying again in {} ms", problem, currentDelay.toMillis());
     }
 
-    /** Shutdown has begun: no new session will be made. */
-    public synchronized void close() {
-        status = Status.CLOSED;
+    // ---------------------------------------------------------------------------------- subscribing
+
+    private void chooseModeThenSubscribe() {
+        if (mode != null) {
+            subscribe();
+            return;
+        }
+        switch (settings.receive()) {
+            case POLL -> decide(Mode.POLL);
+            case SSE -> decide(Mode.SSE);
+            case AUTO -> {
+                if (session.messagingVersion() > 0) {
+                    decide(session.messagingVersion() >= 2 ? Mode.SSE : Mode.POLL);
+                } else {
+                    long g = generation;
+                    URI server = session.server();
+                    client.messagingVersion(server).whenComplete((version, failure) -> lane.execute(() -> {
+                        if (g == generation && state != State.CLOSED) {
+                            decide(version != null && version >= 2 ? Mode.SSE : Mode.POLL);
+                        }
+                    }));
+                }
+            }
+        }
     }
 
-    /** Forgets the session without telling the server (it is gone already, or unreachable). */
-    public synchronized void dropSession(String why) {
+    private void decide(Mode chosen) {
+        mode = chosen;
+        LOG.info("Receiving license messages by {}", chosen == Mode.SSE ? "server-sent events"
+                : "polling every " + settings.pollInterval().toMillis() + " ms");
+        subscribe();
+    }
+
+    private void subscribe() {
+        if (session == null || state == State.CLOSED || inFlight != null) {
+            return;
+        }
+        if (state != State.SUBSCRIBED) {
+            state = State.SUBSCRIBING;
+        }
+        long g = generation;
+        inFlight = client.subscribe(session).whenComplete((ok, failure) -> lane.execute(() -> onSubscribed(g, failure)));
+    }
+
+    private void onSubscribed(long g, Throwable failure) {
+        inFlight = null;
+        if (g != generation || state == State.CLOSED) {
+            return;
+        }
+        if (failure == null) {
+            if (state != State.SUBSCRIBED) {
+                LOG.info("Subscribed to license messages for {}", settings.licenses());
+            }
+            state = State.SUBSCRIBED;
+            receive();
+            return;
+        }
+        Throwable cause = unwrap(failure);
+        String problem = describe(cause);
+        problem(problem);
+        if (cause instanceof IcwsRequestException e) {
+            if (e.kind() == IcwsRequestException.Kind.SESSION_EXPIRED) {
+                LOG.warn("{}: the session is gone, logging in again", problem);
+                sessionGone(problem);
+                return;
+            }
+            if (e.kind() == IcwsRequestException.Kind.PERMANENT) {
+                closeStream();
+                waitForSchedule(problem);
+                return;
+            }
+        }
+        Duration wait = backoff.next();
+        LOG.warn("{}; subscribing again in {} ms", problem, wait.toMillis());
+        later(wait, this::subscribe);
+    }
+
+    // ---------------------------------------------------------------------------------- receiving
+
+    private void receive() {
+        if (mode == Mode.SSE) {
+            if (stream == null) {
+                openStream();
+            }
+        } else if (!polling && pollTimer == null) {
+            pollTimer = scheduler.schedule(() -> lane.execute(this::pollTick), 0, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void openStream() {
+        long g = generation;
+        EventStream[] opened = new EventStream[1];
+        opened[0] = client.openStream(session, new EventStream.Listener() {
+            @Override
+            public void onOpen() {
+                lane.execute(() -> {
+                    if (g == generation && stream == opened[0]) {
+                        received();
+                    }
+                });
+            }
+
+            @Override
+            public void onEvent(String data) {
+                receiver.deliver(data, g);
+            }
+
+            @Override
+            public void onEnd(Throwable failure) {
+                lane.execute(() -> onStreamEnd(g, opened[0], failure));
+            }
+        });
+        stream = opened[0];
+        startWatchdog();
+    }
+
+    private void onStreamEnd(long g, EventStream ended, Throwable failure) {
+        if (g != generation || ended != stream || state == State.CLOSED) {
+            return;
+        }
+        stream = null;
+        stopWatchdog();
+        Throwable cause = failure == null ? null : unwrap(failure);
+        if (cause instanceof IcwsRequestException e) {
+            if (e.kind() == IcwsRequestException.Kind.SESSION_EXPIRED) {
+                LOG.warn("{}: the session is gone, logging in again", e.getMessage());
+                sessionGone(e.getMessage());
+                return;
+            }
+            if (e.status() == 404 || e.status() == 406) {
+                LOG.warn("{}: this server does not offer server-sent events; polling every {} ms from now on",
+                        e.getMessage(), settings.pollInterval().toMillis());
+                mode = Mode.POLL;
+                receive();
+                return;
+            }
+        }
+        retryReceiving(cause == null ? "the server ended the event stream" : describe(cause));
+    }
+
+    /**
+     * Receiving failed (a poll, or the stream ended or broke): messages the server dequeued may never have
+     * arrived, so subscribe again — the new snapshot, compared with the state, recovers any change — and
+     * receive again, after the backoff.
+     */
+    private void retryReceiving(String problem) {
+        problem(problem);
+        closeStream();
+        Duration wait = backoff.next();
+        LOG.warn("{}; subscribing again and receiving in {} ms", problem, wait.toMillis());
+        later(wait, this::subscribe);
+    }
+
+    private void startWatchdog() {
+        stopWatchdog();
+        long idle = settings.sseIdleTimeout().toNanos();
+        long period = Math.max(200, settings.sseIdleTimeout().toMillis() / 4);
+        watchdog = scheduler.scheduleWithFixedDelay(() -> lane.execute(() -> {
+            EventStream s = stream;
+            if (s != null && state != State.CLOSED && s.idleNanos() > idle) {
+                s.close();
+                stream = null;
+                stopWatchdog();
+                retryReceiving("no byte from the event stream for " + settings.sseIdleTimeout().toMillis()
+                        + " ms (icws.sse.idle-timeout)");
+            }
+        }), period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void stopWatchdog() {
+        if (watchdog != null) {
+            watchdog.cancel(false);
+            watchdog = null;
+        }
+    }
+
+    private void pollTick() {
+        pollTimer = null;
+        if (state != State.SUBSCRIBED || mode != Mode.POLL || polling) {
+            return;
+        }
+        polling = true;
+        pollFailed = false;
+        long g = generation;
+        receiver.poll(g, () -> lane.execute(() -> pollDone(g)));
+    }
+
+    private void pollDone(long g) {
+        polling = false;
+        if (g != generation || state != State.SUBSCRIBED || pollFailed) {
+            return;
+        }
+        received();
+        pollTimer = scheduler.schedule(() -> lane.execute(this::pollTick), settings.pollInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Messages come through: whatever failed before works again. */
+    private void received() {
+        if (backoff.active() || status.problem() != null) {
+            if (backoff.active()) {
+                LOG.info("ICWS {} answers again; receiving license messages", session.server());
+            }
+            backoff.reset();
+        }
+        sessionsLostInARow = 0;
+        status = new Status(state, session.server(), mode, null, null);
+    }
+
+    // ---------------------------------------------------------------------------------- losing the session
+
+    /** The session is over (401, or the server said so): log in again, soon. */
+    private void sessionGone(String problem) {
+        dropSession();
+        problem(problem);
+        Duration wait = sessionsLostInARow++ == 0 ? Duration.ZERO : backoff.next();
+        later(wait, this::connect);
+    }
+
+    private void dropSession() {
+        closeStream();
+        cancel(pollTimer);
+        pollTimer = null;
         session = null;
-        if (status != Status.CLOSED) {
-            status = Status.DISCONNECTED;
+        current = null;
+        generation++;
+        currentGeneration = generation;
+        if (state != State.CLOSED) {
+            state = State.STARTING;
         }
-        lastProblem = why;
     }
 
-    /** A poll went through: the whole cycle works again, so the backoff starts afresh. */
-    private void succeeded() {
-        currentDelay = null;
-        nextAttempt = Instant.MIN;
+    private void closeStream() {
+        stopWatchdog();
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
     }
 
-    private void scheduleRetry() {
-        currentDelay = currentDelay == null ? initialDelay
-                : Duration.ofMillis(Math.min(maxDelay.toMillis(), currentDelay.toMillis() * 2));
-        nextAttempt = clock.instant().plus(currentDelay);
+    // ---------------------------------------------------------------------------------- closing
+
+    private void doClose(Instant by) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        deadline = by;
+        cancel(timer);
+        cancel(pollTimer);
+        closeStream();
+        receiver.cutPolls();
+        if (inFlight != null) {
+            inFlight.cancel(true);
+            inFlight = null;
+        }
+        IcwsSession open = session;
+        session = null;
+        current = null;
+        generation++;
+        currentGeneration = generation;
+        status = new Status(State.CLOSED, status.server(), mode, "stopped", Instant.now());
+        if (open != null) {
+            logOut(open, "stopping");
+        } else if (!loginInFlight) {
+            closed.complete(null);
+        }
+        // else: the login answer will be logged out, or given up at the deadline by whoever waits
     }
 
-    /** Moves to the next host to log in to; true when that starts a new round. */
-    private boolean advanceCandidate() {
-        candidateIndex = (candidateIndex + 1) % candidates.size();
-        return candidateIndex == 0;
+    /** DELETE the subscription, then DELETE the connection even if the first failed; both by the deadline. */
+    private void logOut(IcwsSession open, String why) {
+        Instant by = deadline == null ? Instant.now().plusSeconds(5) : deadline;
+        client.unsubscribe(open, Duration.between(Instant.now(), by))
+                .handle((ok, failure) -> failure == null ? null : describe(unwrap(failure)))
+                .thenCompose(unsubscribeProblem -> client.logout(open, Duration.between(Instant.now(), by))
+                        .handle((ok, failure) -> {
+                            if (failure == null && unsubscribeProblem == null) {
+                                LOG.info("Unsubscribed and logged out of ICWS {} (session {}, {})", open.server(),
+                                        open.sessionId(), why);
+                            } else {
+                                LOG.warn("Could not log out of ICWS {} cleanly ({}); stopping anyway", open.server(),
+                                        unsubscribeProblem != null ? unsubscribeProblem : describe(unwrap(failure)));
+                            }
+                            return null;
+                        }))
+                .whenComplete((ok, failure) -> closed.complete(null));
     }
 
-    private boolean backoffOver() {
-        return !clock.instant().isBefore(nextAttempt);
-    }
+    // ---------------------------------------------------------------------------------- helpers
 
-    /** The configured servers plus the named peers, peers first after the current host, no duplicates. */
-    private List<URI> candidatesWith(URI current, List<String> alternateHosts) {
-        Map<String, URI> byAuthority = new LinkedHashMap<>();
-        byAuthority.put(current.getAuthority(), current);
-        for (String host : alternateHosts) {
-            if (host == null || host.isBlank() || host.contains("/") || host.contains("@")) {
-                continue;
+    private void later(Duration wait, Runnable step) {
+        cancel(timer);
+        timer = scheduler.schedule(() -> lane.execute(() -> {
+            if (state != State.CLOSED) {
+                step.run();
             }
-            int port = current.getPort();
-            URI peer = URI.create(current.getScheme() + "://" + host.trim() + (port > 0 ? ":" + port : ""));
-            byAuthority.putIfAbsent(peer.getAuthority(), peer);
-        }
-        for (URI configured : configuredServers) {
-            byAuthority.putIfAbsent(configured.getAuthority(), configured);
-        }
-        return new ArrayList<>(byAuthority.values());
+        }), Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
     }
 
-    private String describe(Exception failure) {
+    private static void cancel(ScheduledFuture<?> f) {
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    private void problem(String problem) {
+        Status s = status;
+        status = new Status(state, session != null ? session.server() : servers.current(), mode, problem,
+                s.problemSince() != null && s.problem() != null ? s.problemSince() : Instant.now());
+    }
+
+    private void publish(URI server) {
+        Status s = status;
+        status = new Status(state, server, mode, s.problem(), s.problemSince());
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private String describe(Throwable failure) {
         if (failure instanceof IcwsRequestException) {
             return failure.getMessage();
         }
-        Throwable root = failure;
-        boolean tls = false;
-        while (root.getCause() != null && root.getCause() != root) {
-            tls |= root instanceof javax.net.ssl.SSLException;
-            root = root.getCause();
+        Throwable t = failure;
+        while (t != null) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "TLS handshake with " + servers.current() + " failed: " + t.getMessage()
+                        + " (is the server's certificate, or its CA, in icws.tls.trust-store?)";
+            }
+            t = t.getCause() == t ? null : t.getCause();
         }
-        if (tls || root instanceof javax.net.ssl.SSLException) {
-            return "TLS handshake with " + candidates.get(candidateIndex) + " failed: " + root.getMessage()
-                    + " (is the server's certificate, or its CA, in icws.tls.trust-store?)";
+        if (failure instanceof java.net.http.HttpTimeoutException) {
+            return "ICWS " + servers.current() + " did not answer within icws.http.response-timeout ("
+                    + settings.responseTimeout().toMillis() + " ms)";
         }
-        String what = root.getClass().getSimpleName();
-        return "ICWS request failed: " + what + (root.getMessage() == null ? "" : " (" + root.getMessage() + ")");
+        return "ICWS request to " + (session != null ? session.server() : servers.current()) + " failed: "
+                + Failures.describe(failure);
+    }
+
+    @Override
+    public String toString() {
+        return "IcwsConnection[" + settings.id() + ", " + settings.describe() + "]";
     }
 }

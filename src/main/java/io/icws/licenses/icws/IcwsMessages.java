@@ -2,51 +2,56 @@ package io.icws.licenses.icws;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.state.LicenseStatus;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Reads what {@code GET …/messaging/messages} returns: splits the array into single messages, names
- * each message's {@code __type}, and turns license messages into {@link LicenseMessage}. Anything that does
- * not fit is a {@link MalformedMessageException} with the reason, which the routes send to the dead letters
- * whole. Messages of other types are counted and otherwise ignored, as the protocol asks.
+ * Reads what the server sends — the array a poll returns, or the data of one server-sent event (one message,
+ * or an array of them): splits it into single messages, names each message's {@code __type}, and turns license
+ * messages into {@link LicenseMessage}. Anything that does not fit is a {@link MalformedMessageException} with
+ * the reason, which the routes send to the dead letters whole. Stateless and thread-safe.
  */
 public class IcwsMessages {
 
     public static final String LICENSE_MESSAGE = "urn:inin.com:licenses:licenseMessage";
     public static final String CONNECTION_STATE_CHANGE = "urn:inin.com:connection:connectionStateChangeMessage";
     public static final String SUBSCRIPTION_STATE = "urn:inin.com:messaging:subscriptionStateMessage";
-
-    private static final Logger LOG = LoggerFactory.getLogger(IcwsMessages.class);
+    /** Header the routes set to the message's {@code __type}. */
+    public static final String TYPE_HEADER = "IcwsMessageType";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final Map<String, LongAdder> ignored = new ConcurrentHashMap<>();
-    private final LongAdder malformed = new LongAdder();
 
-    /** The array as single messages, each kept as its JSON text. */
+    /**
+     * The messages of a poll answer or an event, each kept as its JSON text. Anything but a JSON array is one
+     * message as it came, so that something malformed reaches the dead letters whole, through {@link #type}.
+     */
     public List<String> split(String body) {
-        JsonNode array = read(body, "the messages answer");
-        if (!array.isArray()) {
-            throw new MalformedMessageException("the messages answer is not a JSON array but " + array.getNodeType());
+        if (body == null) {
+            return List.of();
         }
-        List<String> messages = new ArrayList<>(array.size());
-        array.forEach(node -> messages.add(node.toString()));
+        JsonNode json;
+        try {
+            json = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            return List.of(body);
+        }
+        if (json == null || !json.isArray()) {
+            return List.of(body);
+        }
+        List<String> messages = new ArrayList<>(json.size());
+        json.forEach(node -> messages.add(node.toString()));
         return messages;
     }
-
-    /** The message's {@code __type}, or an empty string when it has none. */
+    /** The message's {@code __type}, or an empty string when it has none; not an object: malformed. */
     public String type(String message) {
         JsonNode json = read(message, "a message");
-        JsonNode type = json.isObject() ? json.get("__type") : null;
+        if (!json.isObject()) {
+            throw new MalformedMessageException("a message is not a JSON object but " + json.getNodeType());
+        }
+        JsonNode type = json.get("__type");
         return type != null && type.isTextual() ? type.asText() : "";
     }
 
@@ -93,34 +98,16 @@ public class IcwsMessages {
         return error == null || error.isNull() ? "" : error.toString();
     }
 
-    /** Counts a message of a type nobody subscribed to; never an error. */
-    public void ignore(String type) {
-        ignored.computeIfAbsent(type.isEmpty() ? "(no __type)" : type, t -> new LongAdder()).increment();
-        LOG.debug("Ignored an ICWS message of type {}", type);
-    }
-
-    /** Counts a message sent to the dead letters. */
-    public void countMalformed() {
-        malformed.increment();
-    }
-
-    /** How many messages of each ignored type arrived. */
-    public Map<String, Long> ignoredCounts() {
-        Map<String, Long> counts = new TreeMap<>();
-        ignored.forEach((type, n) -> counts.put(type, n.sum()));
-        return counts;
-    }
-
-    public long malformedCount() {
-        return malformed.sum();
-    }
-
     private JsonNode read(String text, String what) {
         if (text == null) {
             throw new MalformedMessageException(what + " is empty");
         }
         try {
-            return mapper.readTree(text);
+            JsonNode json = mapper.readTree(text);
+            if (json == null || json.isMissingNode()) {
+                throw new MalformedMessageException(what + " is empty");
+            }
+            return json;
         } catch (JsonProcessingException e) {
             throw new MalformedMessageException(what + " is not JSON: " + e.getOriginalMessage(), e);
         }

@@ -1,70 +1,70 @@
 package io.icws.licenses.icws;
 
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 
 import javax.net.ssl.HostnameVerifier;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
+import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.InvalidSettingException;
-import org.apache.camel.spi.PropertiesComponent;
-import org.apache.camel.spi.Registry;
-import org.apache.camel.support.jsse.KeyStoreParameters;
-import org.apache.camel.support.jsse.SSLContextParameters;
-import org.apache.camel.support.jsse.TrustManagersParameters;
 import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * TLS of the ICWS calls, as two beans the HTTP endpoint names: {@code icwsSsl} (whom to trust) and
- * {@code icwsHostnameVerifier}. CIC servers often present certificates of a private CA, so a trust store
- * can be named ({@code icws.tls.trust-store}); without one the JVM's default trust applies. Hostname
- * verification is always on, unless {@code icws.tls.insecure=true}, which trusts anything and says so at
- * every start.
+ * TLS of a connection's ICWS calls, the same for the JDK client (session, stream) and camel-http (polling).
+ * CIC servers often present certificates of a private CA, so a trust store can be named
+ * ({@code icws.tls.trust-store}); without one the JVM's default trust applies. Host names are always checked,
+ * unless {@code icws.tls.insecure=true}, which trusts anything (the caller warns at every start).
  */
 public final class IcwsTls {
-
-    private static final Logger LOG = LoggerFactory.getLogger(IcwsTls.class);
 
     private IcwsTls() {
     }
 
-    public static void bind(Registry registry, PropertiesComponent properties) {
-        boolean insecure = properties.resolveProperty("icws.tls.insecure").map(String::trim)
-                .map(Boolean::parseBoolean).orElse(false);
-        String trustStore = properties.resolveProperty("icws.tls.trust-store").map(String::trim).orElse("");
-        SSLContextParameters ssl = new SSLContextParameters();
-        HostnameVerifier verifier = new DefaultHostnameVerifier();
-        if (insecure) {
-            LOG.warn("icws.tls.insecure=true: ICWS server certificates and host names are NOT checked. Anyone "
-                    + "between here and the server can read the password. Use icws.tls.trust-store instead.");
-            TrustManagersParameters trustAll = new TrustManagersParameters();
-            trustAll.setTrustManager(new TrustEverything());
-            ssl.setTrustManagers(trustAll);
-            verifier = NoopHostnameVerifier.INSTANCE;
-        } else if (!trustStore.isEmpty()) {
-            if (!Files.isReadable(Path.of(trustStore))) {
-                throw new InvalidSettingException("icws.tls.trust-store", "cannot read the file " + trustStore);
+    /** The SSL context for the settings. */
+    public static SSLContext sslContext(ConnectionSettings.Tls tls, String trustStoreKey) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            TrustManager[] trust = null;
+            if (tls.insecure()) {
+                trust = new TrustManager[] {new TrustEverything()};
+            } else if (tls.trustStore() != null) {
+                KeyStore store = KeyStore.getInstance(tls.type());
+                try (InputStream in = Files.newInputStream(tls.trustStore())) {
+                    store.load(in, tls.password() == null ? null : tls.password().toCharArray());
+                }
+                TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                factory.init(store);
+                trust = factory.getTrustManagers();
             }
-            KeyStoreParameters store = new KeyStoreParameters();
-            store.setResource("file:" + trustStore);
-            store.setType(properties.resolveProperty("icws.tls.trust-store-type").map(String::trim)
-                    .filter(s -> !s.isEmpty()).orElse("PKCS12"));
-            properties.resolveProperty("icws.tls.trust-store-password").filter(s -> !s.isEmpty())
-                    .ifPresent(store::setPassword);
-            TrustManagersParameters trust = new TrustManagersParameters();
-            trust.setKeyStore(store);
-            ssl.setTrustManagers(trust);
+            context.init(null, trust, null);
+            return context;
+        } catch (java.io.IOException | GeneralSecurityException e) {
+            throw new InvalidSettingException(trustStoreKey, "cannot load the trust store " + tls.trustStore()
+                    + " as " + tls.type() + " (" + e.getMessage() + "; is icws.tls.trust-store-type or the "
+                    + "trust store password right?)");
         }
-        registry.bind("icwsSsl", ssl);
-        registry.bind("icwsHostnameVerifier", verifier);
     }
 
-    /** For {@code icws.tls.insecure=true} only. */
-    private static final class TrustEverything implements X509TrustManager {
+    /** The host name check of camel-http's client: on, unless insecure. */
+    public static HostnameVerifier hostnameVerifier(ConnectionSettings.Tls tls) {
+        return tls.insecure() ? NoopHostnameVerifier.INSTANCE : new DefaultHostnameVerifier();
+    }
+
+    /**
+     * For {@code icws.tls.insecure=true} only. An {@link X509ExtendedTrustManager}, so that the JDK does not
+     * add its own host name check around it.
+     */
+    private static final class TrustEverything extends X509ExtendedTrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {
             // trusts anything, on purpose and loudly
@@ -72,6 +72,26 @@ public final class IcwsTls {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            // trusts anything, on purpose and loudly
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+            // trusts anything, on purpose and loudly
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+            // trusts anything, on purpose and loudly
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+            // trusts anything, on purpose and loudly
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
             // trusts anything, on purpose and loudly
         }
 

@@ -2,13 +2,13 @@ package io.icws.licenses.notify;
 
 import io.icws.licenses.state.ChangeType;
 import io.icws.licenses.state.LicenseChangeEvent;
+import io.icws.licenses.support.SafeText;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -33,7 +33,6 @@ public final class ChangeFormats {
     public static final int BODY_VALUE_MAX = 1000;
 
     private static final int FILE_ID_MAX = 64;
-    private static final String ELLIPSIS = "\u2026";
     private static final DateTimeFormatter FILE_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -75,8 +74,9 @@ public final class ChangeFormats {
     /**
      * The plain-text email body: what happened, user, license, previous and new state, server, time, event id, and
      * the user's licenses after the change as lines {@code "  I3_X: assigned"} / {@code "  I3_X: not assigned"}.
-     * Control characters other than newline are removed from every server-provided value, and each is cut to
-     * 1000 characters. Lines end with {@code \n}.
+     * Every server-provided value is shown on one line ({@link SafeText}: control characters, CR and LF included,
+     * removed) and cut to 1000 characters, so a license name cannot add a line of its own. Lines end with
+     * {@code \n}.
      *
      * @throws IllegalArgumentException when the event is null
      */
@@ -118,6 +118,11 @@ public final class ChangeFormats {
         return b.toString();
     }
 
+    /** One line for the log target, e.g. {@code ICWS license unassigned: I3_X for agent1 (event 5cfe…)}. */
+    public String logLine(LicenseChangeEvent e) {
+        return emailSubject(e) + " (event " + headerValue(e.id()) + ")";
+    }
+
     /**
      * Sanitizes a value for a mail header or a JMS string property: removes every control character (C0 including
      * NUL, TAB, CR, LF; DEL; C1), Unicode line/paragraph separators and bidirectional override/isolate characters,
@@ -126,7 +131,7 @@ public final class ChangeFormats {
      * @return the sanitized value; {@code ""} for null
      */
     public String headerValue(String s) {
-        return cap(strip(s, false), HEADER_MAX);
+        return SafeText.line(s, HEADER_MAX);
     }
 
     /**
@@ -168,20 +173,6 @@ public final class ChangeFormats {
         return set;
     }
 
-    /**
-     * The JMS properties the design asks for, each sanitized with {@link #headerValue(String)}: {@code license},
-     * {@code user}, {@code changeType}, plus {@code eventId}. Keys are valid JMS property names.
-     */
-    public Map<String, String> jmsProperties(LicenseChangeEvent e) {
-        requireEvent(e);
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("license", headerValue(e.license()));
-        m.put("user", headerValue(e.user()));
-        m.put("changeType", headerValue(changeTypeText(e)));
-        m.put("eventId", headerValue(e.id()));
-        return m;
-    }
-
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static void requireEvent(LicenseChangeEvent e) {
@@ -211,7 +202,7 @@ public final class ChangeFormats {
     }
 
     private static String bodyValue(String s) {
-        return cap(strip(s, true), BODY_VALUE_MAX);
+        return SafeText.line(s, BODY_VALUE_MAX);
     }
 
     private static String fileTime(String time) {
@@ -241,39 +232,7 @@ public final class ChangeFormats {
         return b.toString();
     }
 
-    /** Removes control and invisible direction-changing characters; keeps newline when asked. */
-    private static String strip(String s, boolean keepNewline) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder(Math.min(s.length(), 4096));
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (keepNewline && c == '\n') {
-                b.append(c);
-            } else if (!Character.isISOControl(c) && !isInvisibleHazard(c)) {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
-
-    private static boolean isInvisibleHazard(char c) {
-        return c == '\u2028' || c == '\u2029' // line / paragraph separator
-                || (c >= '\u202A' && c <= '\u202E') // bidi embeddings and overrides
-                || (c >= '\u2066' && c <= '\u2069') // bidi isolates
-                || c == '\u200E' || c == '\u200F' || c == '\uFEFF';
-    }
-
-    /** Cuts to at most max chars, ending with an ellipsis when cut, never splitting a surrogate pair. */
     static String cap(String s, int max) {
-        if (s.length() <= max) {
-            return s;
-        }
-        int cut = max - ELLIPSIS.length();
-        if (cut > 0 && Character.isHighSurrogate(s.charAt(cut - 1))) {
-            cut--;
-        }
-        return s.substring(0, cut) + ELLIPSIS;
+        return SafeText.cap(s, max);
     }
 }

@@ -3,31 +3,37 @@ package io.icws.licenses.notify;
 import java.util.Locale;
 import java.util.Properties;
 
+import io.icws.licenses.config.Secrets;
+import io.icws.licenses.config.SettingsReader;
 import jakarta.mail.PasswordAuthentication;
 import org.apache.camel.component.mail.MailAuthenticator;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The SMTP connection of the email target, as two beans the {@code smtp} endpoint refers to,
- * so that the password never appears in an endpoint URI (Camel logs those):
- * {@code icwsMailAuthenticator} (user and password; only bound when a user is set) and {@code icwsMailProperties} (STARTTLS or
- * SSL, time-outs).
+ * The SMTP connection of the email target, as beans the {@code smtp} endpoint refers to, so that the password
+ * never appears in an endpoint URI (Camel logs those) nor goes through property resolution (which logs values):
+ * {@code icwsMailAuthenticator} (user and password; only when a user is set) and {@code icwsMailProperties}
+ * (STARTTLS or SSL, time-outs).
  */
 public final class MailSettings {
 
     /** Internal: set to the authenticator bean reference only when a user is configured. */
     public static final String AUTHENTICATOR_PROPERTY = "icws.internal.email-authenticator";
 
+    private static final Logger LOG = LoggerFactory.getLogger(MailSettings.class);
+
     private MailSettings() {
     }
 
-    public static void bind(Registry registry, PropertiesComponent properties) {
+    public static void bind(Registry registry, PropertiesComponent properties, Secrets secrets) {
         String user = properties.resolveProperty("icws.notify.email.username").map(String::trim).orElse("");
-        String password = properties.resolveProperty("icws.notify.email.password").orElse("");
         String security = properties.resolveProperty("icws.notify.email.security").orElse("none")
                 .trim().toLowerCase(Locale.ROOT);
         if (!user.isEmpty()) {
+            String password = secrets.read("icws.notify.email.password").orElse("");
             registry.bind("icwsMailAuthenticator", new MailAuthenticator() {
                 @Override
                 public PasswordAuthentication getPasswordAuthentication() {
@@ -37,6 +43,10 @@ public final class MailSettings {
             // The route's endpoint names the authenticator through the optional {{?…}} placeholder, so it
             // goes without one when there is no user.
             properties.addOverrideProperty(AUTHENTICATOR_PROPERTY, "#icwsMailAuthenticator");
+            if (security.equals("none")) {
+                LOG.warn("icws.notify.email.security=none with icws.notify.email.username set: the SMTP password "
+                        + "travels in clear text. Use starttls or ssl.");
+            }
         }
         Properties mail = new Properties();
         mail.setProperty("mail.smtp.auth", Boolean.toString(!user.isEmpty()));
@@ -48,7 +58,8 @@ public final class MailSettings {
             mail.setProperty("mail.smtp.starttls.enable", "true");
             mail.setProperty("mail.smtp.starttls.required", "true");
         }
-        String timeout = properties.resolveProperty("icws.notify.email.timeout").orElse("10000");
+        String timeout = Long.toString(new SettingsReader(properties::resolveProperty)
+                .duration("icws.notify.email.timeout", "5s").toMillis());
         mail.setProperty("mail.smtp.connectiontimeout", timeout);
         mail.setProperty("mail.smtp.timeout", timeout);
         mail.setProperty("mail.smtp.writetimeout", timeout);

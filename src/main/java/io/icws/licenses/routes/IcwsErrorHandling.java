@@ -1,51 +1,31 @@
 package io.icws.licenses.routes;
 
-import io.icws.licenses.icws.MalformedMessageException;
-import io.icws.licenses.notify.DeadLetters;
+import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 
 /**
- * Error handling as configuration, one per kind of route (mirrors {@code routes/icws-error-handling.yaml}):
+ * Error handling as configuration (mirrors {@code routes/icws-error-handling.yaml}):
  * <ul>
- * <li>{@code icws-receive}: the timer and Quartz routes. A malformed answer goes to the dead letters; any
- * other failure goes to {@code icwsConnection.onFailure}, which decides between logging in again, backing
- * off and switching host.</li>
- * <li>{@code icws-message}: one message from the server. Whatever fails, the message is kept whole in the
- * dead letters and the next one is handled.</li>
- * <li>{@code icws-step}: the steps that {@code direct:} joins; failures go up to the route that called.</li>
- * <li>{@code notify-target}: each target; redelivery with exponential backoff, then the dead letters.</li>
+ * <li>{@code icws-target}: the target routes. No error handler: a failure goes back to the outbox, which
+ * tries the event again after a wait and, after the last try, keeps it in the dead letters — logging one line
+ * that names the target, the change and the event each time.</li>
+ * <li>{@code icws-replay}: the route that sends dead letters again. A file that cannot be sent again is moved
+ * to {@code replay/failed} with one warning line, no stack trace.</li>
  * </ul>
+ * The watch route of each connection ({@code icws-license-watch}) has its own error handling: it needs the
+ * connection's bean.
  */
 public class IcwsErrorHandling extends RouteConfigurationBuilder {
 
     @Override
     public void configuration() {
-        routeConfiguration("icws-receive")
-                .onException(MalformedMessageException.class).handled(true)
-                    .setHeader(DeadLetters.ORIGIN_HEADER, constant("icws-messages"))
-                    .bean("icwsMessages", "countMalformed")
-                    .to("direct:dead-letter")
-                .end()
-                .onException(Exception.class).handled(true)
-                    .bean("icwsConnection", "onFailure(${exception}, ${exchangeProperty.IcwsCall})");
-
-        routeConfiguration("icws-message")
-                .onException(Exception.class).handled(true)
-                    .setHeader(DeadLetters.ORIGIN_HEADER, constant("icws-message"))
-                    .bean("icwsMessages", "countMalformed")
-                    .to("direct:dead-letter");
-
-        routeConfiguration("icws-step")
+        routeConfiguration("icws-target")
                 .errorHandler(noErrorHandler());
 
-        routeConfiguration("notify-target")
-                .onException(Exception.class).handled(true)
-                    .maximumRedeliveries("{{icws.notify.redelivery.attempts}}")
-                    .redeliveryDelay("{{icws.notify.redelivery.initial-delay}}")
-                    .maximumRedeliveryDelay("{{icws.notify.redelivery.max-delay}}")
-                    .useExponentialBackOff()
-                    .retryAttemptedLogLevel(org.apache.camel.LoggingLevel.WARN)
-                    .setHeader(DeadLetters.ORIGIN_HEADER, simple("${routeId}"))
-                    .to("direct:dead-letter");
+        routeConfiguration("icws-replay")
+                .onException(Exception.class).handled(false).logStackTrace(false).logExhausted(false)
+                    .log(LoggingLevel.WARN, "io.icws.licenses.replay",
+                            "Dead letter ${header.CamelFileName} cannot be sent again (${exception.message}); "
+                                    + "moved to the folder failed");
     }
 }

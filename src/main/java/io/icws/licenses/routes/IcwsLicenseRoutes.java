@@ -5,10 +5,10 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
- * All the ICWS license routes in Java DSL, for a Camel runtime that a team already runs:
- * {@code context.addRoutes(new IcwsLicenseRoutes())}. Binds the beans the routes use (from the
- * {@code icws.*} settings) if the context does not have them yet, then adds the error handling, the
- * session, receive and notification routes. The same flow as the YAML routes in {@code routes/}.
+ * All the ICWS license routes in Java DSL, for a Camel runtime a team already runs:
+ * {@code context.addRoutes(new IcwsLicenseRoutes())}. Checks the settings and binds the shared beans, then adds
+ * the error handling, the route template {@code icws-license-watch}, the target routes, and one route from the
+ * template per configured connection. The same routes as the YAML in {@code routes/}.
  */
 public class IcwsLicenseRoutes extends RouteBuilder {
 
@@ -16,9 +16,11 @@ public class IcwsLicenseRoutes extends RouteBuilder {
     public void addRoutesToCamelContext(CamelContext context) throws Exception {
         IcwsBindings.bind(context);
         new IcwsErrorHandling().addRouteConfigurationsToCamelContext(context);
-        new IcwsSessionRoutes().addRoutesToCamelContext(context);
-        new IcwsReceiveRoutes().addRoutesToCamelContext(context);
-        new LicenseChangeRoutes().addRoutesToCamelContext(context);
+        new LicenseWatchTemplate().addRoutesToCamelContext(context);
+        new TargetRoutes().addRoutesToCamelContext(context);
+        IcwsConnectionRoutes connections = new IcwsConnectionRoutes();
+        connections.addRoutesToCamelContext(context);
+        connections.addTemplatedRoutesToCamelContext(context);
     }
 
     @Override

@@ -30,7 +30,7 @@ import java.util.UUID;
  * }
  * }</pre>
  *
- * @see #of(String, String, LicenseChange, Map, Instant)
+ * @see #of(String, String, String, LicenseChange, Map, Instant)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"specversion", "id", "source", "type", "time", "datacontenttype", "data"})
@@ -68,20 +68,24 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
      *   <li>{@code source}: {@code icws://{server}/{user}}; the server is percent-encoded except for unreserved
      *       characters and {@code : [ ]} (host, port, IPv6 literal), the user except for unreserved characters
      *       (RFC 3986 {@code A-Z a-z 0-9 - . _ ~}); UTF-8, upper-case hex;</li>
-     *   <li>{@code id}: deterministic, so the same change read twice (e.g. after a failed save and a retry, or
-     *       by two readers of the same state) has the same id:
-     *       {@code UUID.nameUUIDFromBytes((server + "\n" + user + "\n" + license + "\n" + sequence + "\n"
-     *       + changeType).getBytes(UTF_8))} (a version 3 UUID), where {@code sequence} is
+     *   <li>{@code id}: deterministic, so the same change read twice (after a crash, or a failed save and a
+     *       retry) has the same id:
+     *       {@code UUID.nameUUIDFromBytes((epoch + "\n" + server + "\n" + user + "\n" + license + "\n"
+     *       + sequence + "\n" + changeType).getBytes(UTF_8))} (a version 3 UUID), where {@code epoch} is the
+     *       state's random epoch ({@link LicenseState#epoch()}), {@code sequence} is
      *       {@link LicenseChange#sequence()} and {@code changeType} its lower-case value. Different changes of a
-     *       license have different sequences, hence different ids;</li>
+     *       license have different sequences, and a state made afresh has a new epoch: two changes never share
+     *       an id;</li>
      *   <li>{@code time}: RFC 3339 in UTC with milliseconds, e.g. {@code 2026-11-28T01:30:00.123Z}.</li>
      * </ul>
      *
+     * @param epoch    the epoch of the state the change was derived from
      * @param snapshot the view after the change (copied, sorted); null is taken as empty
-     * @throws IllegalArgumentException when server, user, change or time is null
+     * @throws IllegalArgumentException when epoch, server, user, change or time is null
      */
-    public static LicenseChangeEvent of(String server, String user, LicenseChange change,
+    public static LicenseChangeEvent of(String epoch, String server, String user, LicenseChange change,
                                         Map<String, Boolean> snapshot, Instant time) {
+        require(epoch, "epoch");
         require(server, "server");
         require(user, "user");
         require(change, "change");
@@ -89,7 +93,7 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
         require(change.license(), "change.license");
         require(change.type(), "change.type");
         String changeType = change.type().value();
-        String id = stableId(server, user, change.license(), change.sequence(), change.type());
+        String id = stableId(epoch, server, user, change.license(), change.sequence(), change.type());
         String source = "icws://" + percentEncode(server, ":[]") + "/" + percentEncode(user, "");
         Map<String, Boolean> snap = snapshot == null
                 ? Collections.emptyMap()
@@ -100,9 +104,10 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
                 RFC3339_MILLIS.format(time), DATA_CONTENT_TYPE, data);
     }
 
-    /** The deterministic event id of a change; see {@link #of(String, String, LicenseChange, Map, Instant)}. */
-    public static String stableId(String server, String user, String license, long sequence, ChangeType type) {
-        String key = server + "\n" + user + "\n" + license + "\n" + sequence + "\n" + type.value();
+    /** The deterministic event id of a change; see {@link #of(String, String, String, LicenseChange, Map, Instant)}. */
+    public static String stableId(String epoch, String server, String user, String license, long sequence,
+                                  ChangeType type) {
+        String key = epoch + "\n" + server + "\n" + user + "\n" + license + "\n" + sequence + "\n" + type.value();
         return UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8)).toString();
     }
 

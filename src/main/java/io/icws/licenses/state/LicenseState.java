@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The client-side license cache of one ICWS licenses subscription (one server + user), with its persistence.
@@ -40,12 +41,16 @@ import java.util.TreeMap;
  * licenses the message carries and keeps all others.
  *
  * <p>Besides the current view, the state keeps a change counter ("sequence") for every license ever seen,
- * including licenses that have since left the view, so that change ids built from it never repeat.
+ * including licenses that have since left the view, and an {@code epoch}: a random id made when the state is
+ * made (first start, state folder deleted, corrupt file moved aside). Change ids are built from epoch and
+ * sequence, so the same change read twice has the same id, and two changes never share one, also after the
+ * state was reset.
  *
  * <p>State file (UTF-8 JSON, pretty printed):
  * <pre>{@code
  * {
- *   "format" : 1,
+ *   "format" : 2,
+ *   "epoch" : "3f0c5c2e-…",
  *   "server" : "127.0.0.1:18018",
  *   "user" : "agent1",
  *   "licenses" : { "I3_ACCESS_CLIENT" : true, "I3_LICENSE_BASIC_STATION" : false },
@@ -53,14 +58,15 @@ import java.util.TreeMap;
  * }
  * }</pre>
  * {@code licenses} is the current view; {@code sequences} holds the counter of every license ever seen
- * (every key of {@code licenses} must have one, at least 1). Unknown extra fields are ignored.
+ * (every key of {@code licenses} must have one, at least 1). A format 1 file (no epoch) is read and given a
+ * new epoch. Unknown extra fields are ignored.
  *
  * <p>Thread-safe: every method is synchronized on the instance.
  */
 public final class LicenseState {
 
-    /** The version written to, and required in, the state file's {@code "format"} field. */
-    public static final int FORMAT = 1;
+    /** The version written to the state file's {@code "format"} field; format 1 (no epoch) is still read. */
+    public static final int FORMAT = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(LicenseState.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -68,20 +74,31 @@ public final class LicenseState {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final int PREFIX_MAX = 60;
 
+    private final String epoch;
     private final String server;
     private final String user;
     private final TreeMap<String, Boolean> current = new TreeMap<>();
     private final TreeMap<String, Long> sequences = new TreeMap<>();
 
-    /** An empty state with no server or user recorded. */
+    /** An empty state with a new epoch and no server or user recorded. */
     public LicenseState() {
         this(null, null);
     }
 
-    /** An empty state for the given server and user (recorded in the state file; may be null). */
+    /** An empty state with a new epoch for the given server and user (recorded in the state file; may be null). */
     public LicenseState(String server, String user) {
+        this(UUID.randomUUID().toString(), server, user);
+    }
+
+    private LicenseState(String epoch, String server, String user) {
+        this.epoch = Objects.requireNonNull(epoch, "epoch");
         this.server = server;
         this.user = user;
+    }
+
+    /** The random id of this state's life: part of every change id, new whenever the state starts afresh. */
+    public String epoch() {
+        return epoch;
     }
 
     /** The server recorded with this state, or null. */
@@ -158,17 +175,17 @@ public final class LicenseState {
         return Collections.unmodifiableMap(new TreeMap<>(sequences));
     }
 
-    /** A deep copy, with the same server and user. */
+    /** A deep copy, with the same epoch, server and user. */
     public synchronized LicenseState copy() {
-        LicenseState copy = new LicenseState(server, user);
+        LicenseState copy = new LicenseState(epoch, server, user);
         copy.current.putAll(current);
         copy.sequences.putAll(sequences);
         return copy;
     }
 
-    /** A copy of this state's view and counters recorded under another server and user. */
+    /** A copy of this state's epoch, view and counters recorded under another server and user. */
     public synchronized LicenseState withIdentity(String newServer, String newUser) {
-        LicenseState copy = new LicenseState(newServer, newUser);
+        LicenseState copy = new LicenseState(epoch, newServer, newUser);
         copy.current.putAll(current);
         copy.sequences.putAll(sequences);
         return copy;
@@ -212,6 +229,7 @@ public final class LicenseState {
     private ObjectNode toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
+        root.put("epoch", epoch);
         root.put("server", server);
         root.put("user", user);
         ObjectNode lic = root.putObject("licenses");
@@ -280,8 +298,12 @@ public final class LicenseState {
         if (format == null || !format.isIntegralNumber()) {
             throw new CorruptStateException("missing or non-integer \"format\"");
         }
-        if (format.asInt() != FORMAT) {
-            throw new CorruptStateException("unsupported format " + format.asText() + " (expected " + FORMAT + ")");
+        if (format.asInt() != 1 && format.asInt() != FORMAT) {
+            throw new CorruptStateException("unsupported format " + format.asText() + " (expected 1 or " + FORMAT + ")");
+        }
+        String epoch = optionalText(root, "epoch");
+        if (format.asInt() == FORMAT && (epoch == null || epoch.isBlank())) {
+            throw new CorruptStateException("missing \"epoch\"");
         }
         String server = optionalText(root, "server");
         String user = optionalText(root, "user");
@@ -293,7 +315,7 @@ public final class LicenseState {
         if (sequences == null || !sequences.isObject()) {
             throw new CorruptStateException("missing or non-object \"sequences\"");
         }
-        LicenseState state = new LicenseState(server, user);
+        LicenseState state = epoch == null ? new LicenseState(server, user) : new LicenseState(epoch, server, user);
         for (Map.Entry<String, JsonNode> e : sequences.properties()) {
             JsonNode v = e.getValue();
             if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1) {
@@ -369,6 +391,19 @@ public final class LicenseState {
         return file;
     }
 
+    /**
+     * The state file of one connection in {@code directory}: the connection id, {@code _}, then the name
+     * {@link #stateFile(Path, String, String)} gives for the server and user. The connection id is
+     * {@code [a-z0-9][a-z0-9-]*}; anything else in it is replaced like the rest of the name.
+     */
+    public static Path stateFile(Path directory, String connection, String server, String user) {
+        Path plain = stateFile(directory, server, user);
+        if (connection == null) {
+            throw new IllegalArgumentException("Connection is missing (null)");
+        }
+        return directory.resolve(sanitize(connection, PREFIX_MAX) + "_" + plain.getFileName());
+    }
+
     private static String sanitize(String s, int max) {
         StringBuilder b = new StringBuilder(Math.min(s.length(), max));
         for (int i = 0; i < s.length() && b.length() < max; i++) {
@@ -394,7 +429,7 @@ public final class LicenseState {
 
     @Override
     public synchronized String toString() {
-        return "LicenseState[licenses=" + current.size() + ", known=" + sequences.size() + "]";
+        return "LicenseState[epoch=" + epoch + ", licenses=" + current.size() + ", known=" + sequences.size() + "]";
     }
 
     /** Reason a state file was rejected. */

@@ -1,10 +1,7 @@
 package io.icws.licenses.state;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,14 +9,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
- * The bean the routes call (bean name {@code licenseTracker}): one per ICWS server + user. Keeps the
- * {@link LicenseState} of the subscription, persists it in {@code stateDirectory} between runs, and turns each
- * license message into {@link LicenseChangeEvent}s.
+ * The license state of one connection (one ICWS server + user), kept between runs, and the change events it
+ * derives from license messages.
  *
- * <p>{@link #apply(boolean, List)} is all-or-nothing: the message is applied to a copy of the state, the copy is
- * saved, and only then does it become the current state. If saving fails the call throws and the state is as
- * before, so a redelivery of the same message yields the same changes with the same ids.
+ * <p>Work goes in batches (one poll, or one server-sent event): {@link #apply(boolean, List)} applies each
+ * license message of the batch to a pending copy of the state and returns its change events; the caller makes
+ * those events durable (the outbox) and only then calls {@link #commit()}, which saves the pending state. So
+ * the state on disk is never ahead of the events: a crash before the commit leaves the old state, from which
+ * the next snapshot derives the same changes again, with the same ids. {@link #rollback()} drops a pending
+ * batch that could not be made durable.
  *
  * <p>Thread-safe: calls are serialized on the instance.
  */
@@ -31,19 +33,23 @@ public final class LicenseTracker {
     private final String user;
     private final Path stateFile;
     private final Clock clock;
-    private LicenseState state;
+    private LicenseState committed;
+    private LicenseState pending;
+    private boolean pendingNeedsSave;
 
     /**
      * Creates the tracker and loads its saved state, if any (a corrupt file is moved aside; see
-     * {@link LicenseState#load(Path, Clock)}).
+     * {@link LicenseState#load(Path, Clock)}). A state file of the same server and user under the name used
+     * before connections had ids ({@link LicenseState#stateFile(Path, String, String)}) is taken over.
      *
+     * @param connection     the connection id, part of the state file's name; null: the name has none
      * @param server         the ICWS server, as used in the event source (e.g. {@code 127.0.0.1:18018})
      * @param user           the ICWS user of the subscription
-     * @param stateDirectory where the state file lives ({@link LicenseState#stateFile}); null: in memory only
+     * @param stateDirectory where the state file lives; null: in memory only
      * @param clock          gives event times; null: the system UTC clock
      * @throws IllegalArgumentException when server or user is null
      */
-    public LicenseTracker(String server, String user, Path stateDirectory, Clock clock) {
+    public LicenseTracker(String connection, String server, String user, Path stateDirectory, Clock clock) {
         if (server == null) {
             throw new IllegalArgumentException("License tracker: server is missing (null)");
         }
@@ -53,99 +59,110 @@ public final class LicenseTracker {
         this.server = server;
         this.user = user;
         this.clock = clock == null ? Clock.systemUTC() : clock;
-        this.stateFile = stateDirectory == null ? null : LicenseState.stateFile(stateDirectory, server, user);
+        this.stateFile = stateDirectory == null ? null : connection == null
+                ? LicenseState.stateFile(stateDirectory, server, user)
+                : LicenseState.stateFile(stateDirectory, connection, server, user);
+        if (stateFile != null && connection != null) {
+            takeOverUnnamedStateFile(LicenseState.stateFile(stateDirectory, server, user));
+        }
         LicenseState loaded = stateFile == null ? new LicenseState() : LicenseState.load(stateFile, this.clock);
         if (!matches(loaded.server(), server) || !matches(loaded.user(), user)) {
             LOG.warn("License state file {} belongs to another server or user; starting with an empty state", stateFile);
             loaded = new LicenseState();
         }
-        this.state = loaded.withIdentity(server, user);
+        this.committed = loaded.withIdentity(server, user);
+    }
+
+    /** A tracker without connection id in its state file's name. */
+    public LicenseTracker(String server, String user, Path stateDirectory, Clock clock) {
+        this(null, server, user, stateDirectory, clock);
     }
 
     /** In-memory tracker with the system UTC clock. */
     public LicenseTracker(String server, String user) {
-        this(server, user, null, null);
+        this(null, server, user, null, null);
     }
 
     private static boolean matches(String recorded, String expected) {
         return recorded == null || recorded.equals(expected);
     }
 
-    /**
-     * Applies one ICWS license message and returns one event per change, in the message's order, each carrying the
-     * snapshot taken after the whole message was applied. Saves the state when something changed, and always after
-     * a full snapshot ({@code isDelta=false}).
-     *
-     * @throws IllegalArgumentException when the list, an item or a name is null (state unchanged)
-     * @throws UncheckedIOException     when the state cannot be saved (state unchanged)
-     */
-    public synchronized List<LicenseChangeEvent> apply(boolean isDelta, List<LicenseStatus> statuses) {
-        LicenseState next = state.copy();
-        List<LicenseChange> changes = next.apply(isDelta, statuses);
-        if (stateFile != null && (!changes.isEmpty() || !isDelta)) {
+    private void takeOverUnnamedStateFile(Path unnamed) {
+        if (!Files.exists(stateFile) && Files.isRegularFile(unnamed)) {
             try {
-                next.save(stateFile);
+                Files.move(unnamed, stateFile);
+                LOG.info("License state file {} renamed to {} (state files now carry the connection id)", unnamed,
+                        stateFile);
             } catch (IOException e) {
-                throw new UncheckedIOException("Could not save license state to " + stateFile, e);
+                LOG.warn("Could not rename license state file {} to {} ({}); starting from it anyway", unnamed,
+                        stateFile, e.getMessage());
             }
         }
-        state = next;
+    }
+
+    /**
+     * Applies one ICWS license message to the pending state and returns one event per change, in the
+     * message's order, each carrying the snapshot taken after the whole message was applied. Nothing is saved
+     * until {@link #commit()}.
+     *
+     * @throws IllegalArgumentException when the list, an item or a name is null (pending state unchanged)
+     */
+    public synchronized List<LicenseChangeEvent> apply(boolean isDelta, List<LicenseStatus> statuses) {
+        LicenseState next = pending == null ? committed.copy() : pending.copy();
+        List<LicenseChange> changes = next.apply(isDelta, statuses);
+        pending = next;
+        pendingNeedsSave |= !changes.isEmpty() || !isDelta;
         Map<String, Boolean> snapshot = next.snapshot();
         Instant now = clock.instant();
         List<LicenseChangeEvent> events = new ArrayList<>(changes.size());
         for (LicenseChange change : changes) {
-            events.add(LicenseChangeEvent.of(server, user, change, snapshot, now));
+            events.add(LicenseChangeEvent.of(next.epoch(), server, user, change, snapshot, now));
         }
         LOG.debug("License message (isDelta={}, {} items): {} change(s)", isDelta, statuses.size(), changes.size());
         return List.copyOf(events);
     }
 
     /**
-     * Applies one ICWS license message given as parsed JSON (what Camel's Jackson data format or a JSON split yields):
-     * <pre>{@code {"__type": "urn:inin.com:licenses:licenseMessage", "isDelta": false,
-     *  "licenseAssignedStatusList": [{"name": "I3_ACCESS_CLIENT", "isAssigned": true}, ...]}}</pre>
-     * {@code isDelta} must be a boolean; the list must be present (it may be empty); each item needs a string
-     * {@code name} and a boolean {@code isAssigned} (both required by the ICWS reference; a missing
-     * {@code isAssigned} is rejected rather than read as false, which would raise a false "unassigned"). Other fields ({@code __type}, …) are ignored.
+     * Saves the pending state (when something changed, or a full snapshot arrived) and makes it the current
+     * one. Call it once the events {@link #apply(boolean, List)} returned are durable.
      *
-     * @throws IllegalArgumentException naming what is missing or malformed (state unchanged), for the dead-letter path
-     * @see #apply(boolean, List)
+     * @return true when the state file was written
+     * @throws IOException when the state cannot be saved; the pending state is kept, so the next commit saves
+     *                     it (events derived meanwhile build on it)
      */
-    public List<LicenseChangeEvent> applyMessage(Map<String, ?> licenseMessage) {
-        if (licenseMessage == null) {
-            throw new IllegalArgumentException("License message is missing (null)");
+    public synchronized boolean commit() throws IOException {
+        if (pending == null) {
+            return false;
         }
-        Object isDelta = licenseMessage.get("isDelta");
-        if (!(isDelta instanceof Boolean)) {
-            throw new IllegalArgumentException("License message: \"isDelta\" is missing or not true/false");
+        boolean save = stateFile != null && pendingNeedsSave;
+        if (save) {
+            pending.save(stateFile);
         }
-        Object list = licenseMessage.get("licenseAssignedStatusList");
-        if (!(list instanceof List<?> items)) {
-            throw new IllegalArgumentException("License message: \"licenseAssignedStatusList\" is missing or not a list");
-        }
-        List<LicenseStatus> statuses = new ArrayList<>(items.size());
-        int index = 0;
-        for (Object item : items) {
-            if (!(item instanceof Map<?, ?> m)) {
-                throw new IllegalArgumentException("License message: item #" + index + " is not an object");
-            }
-            if (!(m.get("name") instanceof String name)) {
-                throw new IllegalArgumentException("License message: item #" + index + " has no string \"name\"");
-            }
-            Object assigned = m.get("isAssigned");
-            if (!(assigned instanceof Boolean a)) {
-                throw new IllegalArgumentException("License message: item #" + index
-                        + " has no boolean \"isAssigned\"");
-            }
-            statuses.add(new LicenseStatus(name, a));
-            index++;
-        }
-        return apply((Boolean) isDelta, statuses);
+        committed = pending;
+        pending = null;
+        pendingNeedsSave = false;
+        return save;
     }
 
-    /** The current view: license name to assigned, sorted by name, unmodifiable. */
+    /** Drops the pending state: the next messages are applied to the last committed one. */
+    public synchronized void rollback() {
+        pending = null;
+        pendingNeedsSave = false;
+    }
+
+    /** True while applied messages wait for {@link #commit()}. */
+    public synchronized boolean hasPending() {
+        return pending != null;
+    }
+
+    /** The current view (pending changes included): license name to assigned, sorted by name, unmodifiable. */
     public synchronized Map<String, Boolean> snapshot() {
-        return state.snapshot();
+        return (pending == null ? committed : pending).snapshot();
+    }
+
+    /** The epoch of the state: part of every event id. */
+    public synchronized String epoch() {
+        return committed.epoch();
     }
 
     /** The server this tracker watches. */

@@ -1,4 +1,4 @@
-package io.icws.licenses;
+package io.icws.licenses.app;
 
 import org.apache.camel.main.Main;
 import org.junit.jupiter.api.Test;

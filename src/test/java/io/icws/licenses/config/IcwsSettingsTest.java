@@ -3,9 +3,11 @@ package io.icws.licenses.config;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,22 +26,77 @@ class IcwsSettingsTest {
             "icws.licenses", "I3_ACCESS_CLIENT, I3_LICENSE_BASIC_STATION",
             "icws.subscribe.cron", "0 0/15 * * * ?",
             "icws.state.directory", "data/state",
+            "icws.outbox.directory", "data/outbox",
             "icws.dead-letter.directory", "data/dead-letter",
-            "icws.notify.jms.destination", "icws.license.changes",
             "icws.notify.file.directory", "data/changes"));
 
-    private IcwsSettings read() {
-        return IcwsSettings.from(key -> Optional.ofNullable(values.get(key)));
+    private Optional<String> lookup(String key) {
+        return Optional.ofNullable(values.get(key));
+    }
+
+    private IcwsSettings shared() {
+        return IcwsSettings.from(this::lookup, values.keySet().stream()
+                .filter(k -> k.startsWith(ConnectionSettings.PREFIX)).collect(java.util.stream.Collectors.toSet()));
+    }
+
+    private ConnectionSettings connection(String id) {
+        return ConnectionSettings.read(id, new SettingsReader(this::lookup), new Secrets(this::lookup));
+    }
+
+    private void readAll() {
+        for (String id : shared().connections()) {
+            connection(id);
+        }
     }
 
     @Test
-    void validSettingsAreRead() {
-        IcwsSettings settings = read();
+    void withoutConnectionKeysTheTopLevelOnesMakeTheConnectionDefault() {
+        IcwsSettings settings = shared();
+        ConnectionSettings c = connection("default");
 
-        assertThat(settings.servers()).containsExactly(URI.create("https://cic.example.com:8019"));
-        assertThat(settings.licenses()).containsExactly("I3_ACCESS_CLIENT", "I3_LICENSE_BASIC_STATION");
-        assertThat(settings.dsl()).isEqualTo(IcwsSettings.Dsl.YAML);
-        assertThat(settings.toString()).doesNotContain("pw");
+        assertThat(settings.connections()).containsExactly("default");
+        assertThat(c.servers()).containsExactly(URI.create("https://cic.example.com:8019"));
+        assertThat(c.licenses()).containsExactly("I3_ACCESS_CLIENT", "I3_LICENSE_BASIC_STATION");
+        assertThat(c.receive()).isEqualTo(ConnectionSettings.ReceiveMode.AUTO);
+        assertThat(c.toString()).doesNotContain("pw");
+    }
+
+    @Test
+    void connectionsAreFoundByTheirKeysAndByTheListAndTakeWhatTheyDoNotGiveFromTheTopLevel() {
+        values.put("icws.connections", "site-b");
+        values.put("icws.connections.site-a.user", "svc-a");
+        values.put("icws.connections.site-a.poll.interval", "250");
+        values.put("icws.connections.site-b.server", "https://cic2.example.com:8019");
+        values.put("icws.connections.site-b.password", "pw-b");
+
+        assertThat(shared().connections()).containsExactlyInAnyOrder("site-a", "site-b");
+        ConnectionSettings a = connection("site-a");
+        ConnectionSettings b = connection("site-b");
+        assertThat(a.user()).isEqualTo("svc-a");
+        assertThat(a.pollInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(a.password()).isEqualTo("pw");
+        assertThat(a.servers()).containsExactly(URI.create("https://cic.example.com:8019"));
+        assertThat(b.user()).isEqualTo("agent1");
+        assertThat(b.password()).isEqualTo("pw-b");
+        assertThat(b.servers()).containsExactly(URI.create("https://cic2.example.com:8019"));
+        assertThat(b.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aBadValueOfAConnectionNamesTheConnectionsKey() {
+        values.put("icws.connections.site-a.licenses", "OK,BAD NAME");
+
+        assertThatThrownBy(() -> connection("site-a"))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageStartingWith("Invalid setting icws.connections.site-a.licenses: 'BAD NAME' is not a license name")
+                .hasMessageContaining("ICWS_CONNECTIONS_SITE_A_LICENSES");
+    }
+
+    @ParameterizedTest(name = "connection id ''{0}'' is refused")
+    @CsvSource({"Site-A", "-x", "a.b", "a_b"})
+    void connectionIdsAreLowerCaseLettersDigitsAndDashes(String id) {
+        assertThatThrownBy(() -> connection(id)).isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("is not a connection id");
     }
 
     @ParameterizedTest(name = "{0}=''{1}'' is refused")
@@ -50,6 +107,7 @@ class IcwsSettingsTest {
         "icws.licenses|''|is empty",
         "icws.licenses|I3_OK,../etc/passwd|'../etc/passwd' is not a license name",
         "icws.dsl|groovy|'groovy' is not one of yaml, java",
+        "icws.receive|push|'push' is not one of auto, sse, poll",
         "icws.subscribe.cron|every minute|is not a Quartz cron expression",
         "icws.poll.interval|soon|is not a duration",
         "icws.notify.email.changes|deleted|'deleted' is not one of observed, assigned, unassigned",
@@ -57,7 +115,7 @@ class IcwsSettingsTest {
     void badSettingIsRefusedNamingTheKey(String key, String value, String problem) {
         values.put(key, value);
 
-        assertThatThrownBy(this::read)
+        assertThatThrownBy(this::readAll)
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageStartingWith("Invalid setting " + key + ": ")
                 .hasMessageContaining(problem)
@@ -65,10 +123,12 @@ class IcwsSettingsTest {
     }
 
     @Test
-    void missingPasswordIsRefusedForARealServer() {
+    void aMissingPasswordNamesTheEnvironmentVariableAndThePasswordFileNotTheSettingsFile() {
         values.remove("icws.password");
 
-        assertThatThrownBy(this::read).hasMessageStartingWith("Invalid setting icws.password: is not set");
+        assertThatThrownBy(this::readAll).hasMessageStartingWith("Invalid setting icws.password: is not set")
+                .hasMessageContaining("ICWS_PASSWORD").hasMessageContaining("icws.password-file")
+                .hasMessageNotContaining("set it in config/application.properties");
     }
 
     @Test
@@ -77,7 +137,7 @@ class IcwsSettingsTest {
         Path file = Files.writeString(folder.resolve("pw"), "from-file\n");
         values.put("icws.password-file", file.toString());
 
-        assertThat(read().password()).isEqualTo("from-file");
+        assertThat(connection("default").password()).isEqualTo("from-file");
     }
 
     @Test
@@ -86,16 +146,34 @@ class IcwsSettingsTest {
         values.remove("icws.user");
         values.remove("icws.password");
 
-        IcwsSettings settings = read();
+        ConnectionSettings settings = connection("default");
 
         assertThat(settings.embedded()).isTrue();
-        assertThat(settings.user()).isEqualTo(IcwsSettings.DEMO_USER);
+        assertThat(settings.user()).isEqualTo(ConnectionSettings.DEMO_USER);
     }
 
     @Test
     void enabledEmailNeedsRecipient() {
         values.put("icws.notify.email.enabled", "true");
 
-        assertThatThrownBy(this::read).hasMessageStartingWith("Invalid setting icws.notify.email.to: is not set");
+        assertThatThrownBy(this::shared).hasMessageStartingWith("Invalid setting icws.notify.email.to: is not set");
+    }
+
+    @Test
+    void jmsIsOffUnlessTurnedOnAndThenNeedsABroker() {
+        assertThat(shared().targets().jms()).isFalse();
+        values.put("icws.notify.jms.enabled", "true");
+        values.put("icws.notify.jms.destination", "q");
+
+        assertThatThrownBy(this::shared).hasMessageStartingWith("Invalid setting icws.notify.jms.broker-url: is not set");
+        values.put("icws.notify.jms.broker-url", "tcp://broker:61616");
+        assertThat(shared().targets().names()).containsExactly("log", "file", "jms");
+    }
+
+    @Test
+    void secretKeysAreKnownAsSecrets() {
+        assertThat(Set.of("icws.password", "icws.connections.a.password", "icws.notify.jms.password",
+                "icws.notify.email.password", "icws.tls.trust-store-password")).allMatch(Secrets::isSecret);
+        assertThat(Secrets.isSecret("icws.password-file")).isFalse();
     }
 }

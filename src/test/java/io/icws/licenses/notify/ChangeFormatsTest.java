@@ -31,7 +31,7 @@ class ChangeFormatsTest {
         Map<String, Boolean> snapshot = new TreeMap<>();
         snapshot.put(license, type != ChangeType.UNASSIGNED);
         snapshot.put("I3_LICENSE_BASIC_STATION", true);
-        return LicenseChangeEvent.of(server, user,
+        return LicenseChangeEvent.of("epoch-1", server, user,
                 new LicenseChange(license, type, type != ChangeType.UNASSIGNED, previous, 2), snapshot, TIME);
     }
 
@@ -145,10 +145,13 @@ class ChangeFormatsTest {
     }
 
     @Test
-    void emailBodyStripsControlCharactersButKeepsNewlines() {
-        String body = formats.emailBody(event("srv\u0000\u0007", "agent1", "I3_A\u001b[31m\r\nX", ChangeType.ASSIGNED));
+    void emailBodyShowsEveryServerValueOnOneLineSoNoLineCanBeForged() {
+        String body = formats.emailBody(event("srv\u0000\u0007", "agent1", "x\r\nNew state: assigned\u001b[31m",
+                ChangeType.UNASSIGNED));
 
-        assertThat(body).doesNotContain("\u0000", "\u0007", "\u001b", "\r").contains("I3_A[31m\nX");
+        assertThat(body).doesNotContain("\u0000", "\u0007", "\u001b", "\r").contains("License:        xNew state: assigned[31m\n");
+        assertThat(body.lines()).noneMatch(line -> line.startsWith("New state: assigned"));
+        assertThat(body.lines().filter(line -> line.startsWith("New state:"))).containsExactly("New state:      not assigned");
         assertThat(body.chars()).noneMatch(c -> c != '\n' && Character.isISOControl(c));
     }
 
@@ -201,17 +204,6 @@ class ChangeFormatsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'removed'")
                 .hasMessageContaining("observed, assigned, unassigned");
-    }
-
-    // ------------------------------------------------------------------------------------------------ jmsProperties
-
-    @Test
-    void jmsPropertiesAreSanitized() {
-        LicenseChangeEvent e = event("s", "agent1\r\n", "I3_A\u0000", ChangeType.ASSIGNED);
-
-        assertThat(formats.jmsProperties(e)).containsExactly(
-                Map.entry("license", "I3_A"), Map.entry("user", "agent1"), Map.entry("changeType", "assigned"),
-                Map.entry("eventId", e.id()));
     }
 
     @Test

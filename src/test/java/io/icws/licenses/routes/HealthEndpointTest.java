@@ -28,7 +28,7 @@ class HealthEndpointTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        try (RoutesHarness routes = new RoutesHarness("yaml", folder, 1)) {
+        try (RoutesHarness routes = new RoutesHarness("yaml", "sse", folder, 1)) {
             routes.simulator.addFault(new Fault(500, 1_000_000, "/icws/connection", java.util.List.of(), 0));
             routes.with("icws.health.enabled", "true").with("icws.health.port", Integer.toString(port))
                     .with("icws.notify.email.enabled", "false").start();
@@ -38,7 +38,7 @@ class HealthEndpointTest {
             JsonNode down = new ObjectMapper().readTree(get(ready).body());
             assertThat(down.path("status").asText()).isEqualTo("DOWN");
             assertThat(down.path("checks")).anySatisfy(check -> {
-                assertThat(check.path("name").asText()).isEqualTo("icws");
+                assertThat(check.path("name").asText()).isEqualTo("icws-default");
                 // Camel 4.18's health JSON escapes '/' and '"' once more than JSON needs
                 assertThat(check.path("message").asText().replace("\\", ""))
                         .startsWith("POST /icws/connection answered 500");

@@ -41,7 +41,7 @@ class HttpsRoutesTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"yaml", "java"})
     void routesWorkOverHttpsWithATrustStoreHoldingTheServerCertificate(String dsl, @TempDir Path folder) throws Exception {
-        try (RoutesHarness routes = new RoutesHarness(dsl, folder, 1)) {
+        try (RoutesHarness routes = new RoutesHarness(dsl, "sse", folder, 1)) {
             assertThat(tlsSimulator.baseUri().getScheme()).isEqualTo("https");
             routes.with("icws.server", tlsSimulator.baseUri().toString())
                     .with("icws.tls.trust-store", trustStore.toString())
@@ -57,16 +57,16 @@ class HttpsRoutesTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"yaml", "java"})
     void withoutTheTrustStoreLoginFailsWithACertificateError(String dsl, @TempDir Path folder) throws Exception {
-        try (RoutesHarness routes = new RoutesHarness(dsl, folder, 1)) {
+        try (RoutesHarness routes = new RoutesHarness(dsl, "sse", folder, 1)) {
             routes.with("icws.server", tlsSimulator.baseUri().toString())
                     .with("icws.notify.email.enabled", "false")
                     .start();
-            IcwsConnection connection = routes.bean("icwsConnection", IcwsConnection.class);
-
-            await().atMost(Duration.ofSeconds(10)).until(() -> connection.lastProblem().startsWith("TLS handshake"));
-            assertThat(connection.lastProblem()).contains(tlsSimulator.baseUri().toString())
+            await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(routes.status().problem())
+                    .startsWith("TLS handshake"));
+            IcwsConnection.Status status = routes.status();
+            assertThat(status.problem()).contains(tlsSimulator.baseUri().toString())
                     .contains("certification path").contains("icws.tls.trust-store");
-            assertThat(connection.healthy()).isFalse();
+            assertThat(status.healthy()).isFalse();
             assertThat(routes.fileEvents()).isEmpty();
         }
     }

@@ -10,12 +10,13 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.icws.licenses.icws.IcwsConnection;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.icws.licenses.simulator.Fault;
 import io.icws.licenses.simulator.IcwsSimulator;
+import io.icws.licenses.simulator.RecordedRequest;
 import io.icws.licenses.simulator.SimulatedUser;
 import org.apache.camel.health.HealthCheck;
-import org.apache.camel.health.HealthCheckRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Behaviour under trouble, one test per row of the design's table, against both DSLs. Faults come from the
- * simulator's fault injection (or a real closed port); each test counts events per change id and asserts
- * none lost and none doubled. Time is driven by short intervals, never by sleeping.
+ * Behaviour under trouble, one test per row of the README's table, against both DSLs and both receive modes.
+ * Faults come from the simulator's fault injection (or a real closed port); every test counts deliveries — one
+ * JMS message per delivery, and one file per event id — and asserts none lost and none doubled. Time is driven
+ * by short intervals, never by sleeping.
  */
 abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
 
@@ -34,53 +36,74 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
     void shortDelays() {
         routes.with("icws.retry.initial-delay", "200")
                 .with("icws.retry.max-delay", "800")
-                .with("icws.http.response-timeout", "700")
                 .with("icws.notify.redelivery.attempts", "2");
     }
 
-    @Test
-    void serverErrorsOnPollingBackOffKeepHealthDownAndLoseNothing() throws Exception {
-        routes.start();
-        routes.awaitFileEvent(FEEDBACK, "observed");
-
-        routes.simulator.addFault(Fault.of(500, 4, "/messaging/messages"));
-        routes.simulator.setLicenseAssigned("agent1", STATION, false);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !icwsHealth().isUp());
-        assertThat(icwsHealth().message()).contains("GET /icws/{sessionId}/messaging/messages answered 500");
-
-        routes.awaitFileEvent(STATION, "unassigned");
-        await().atMost(Duration.ofSeconds(10)).until(() -> icwsHealth().isUp());
-        assertEachChangeOnce(4);
-        // backoff: the four 500s were spread out, not one per 100 ms poll
-        List<Long> failures = routes.simulator.requests().stream().filter(r -> r.status() == 500)
-                .map(r -> r.time().toEpochMilli()).toList();
-        assertThat(failures).hasSize(4);
-        assertThat(failures.get(3) - failures.get(0)).isGreaterThanOrEqualTo(200 + 400 + 800 - 100);
+    /** Makes the routes ask the server again: a poll does each interval; a stream must be cut. */
+    private void interruptReceiving() {
+        if (receive().equals("sse")) {
+            routes.simulator.dropEventStreams();
+        }
     }
 
     @Test
-    void timeoutsAreRetriedWithBackoff() throws Exception {
+    void serverErrorsWhileReceivingBackOffKeepHealthDownAndLoseNothing() throws Exception {
         routes.start();
         routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.listenToJms();
 
-        routes.simulator.addFault(new Fault(0, 2, "/messaging/messages", List.of(), 2_000));
+        routes.simulator.addFault(Fault.of(500, 4, "/messaging/messages"));
+        interruptReceiving();
+        routes.simulator.setLicenseAssigned("agent1", STATION, false);
+        // (on a stream, the first problem is the stream's end; the next ones are the 500s of asking again)
+        await().atMost(Duration.ofSeconds(10)).until(() -> !connectionHealth().isUp()
+                && connectionHealth().message().contains("/icws/{sessionId}/messaging/messages answered 500"));
+        assertThat(connectionHealth().message()).startsWith("GET");
+
+        routes.awaitFileEvent(STATION, "unassigned");
+        await().atMost(Duration.ofSeconds(10)).until(() -> connectionHealth().isUp());
+        assertEachChangeDeliveredOnce(4);
+        // backoff: the four 500s were spread out (200, 400, 800, 800 ms, each ±10%), not one per 100 ms poll
+        List<Long> failures = routes.simulator.requests().stream().filter(r -> r.status() == 500)
+                .map(r -> r.time().toEpochMilli()).toList();
+        assertThat(failures).hasSize(4);
+        assertThat(failures.get(3) - failures.get(0)).isGreaterThanOrEqualTo((long) ((200 + 400 + 800) * 0.9) - 50);
+    }
+
+    @Test
+    void aServerThatStopsAnsweringIsCutByTheTimeOutAndAskedAgainAfterTheBackoff() throws Exception {
+        routes.with("icws.http.response-timeout", "700").with("icws.sse.idle-timeout", "700").start();
+        routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.listenToJms();
+
+        // the next two requests for messages get no answer for 5 s
+        java.time.Instant faultAdded = java.time.Instant.now();
+        routes.simulator.addFault(new Fault(0, 2, "/messaging/messages", List.of(), 5_000));
+        interruptReceiving();
         routes.simulator.setLicenseAssigned("agent1", STATION, false);
 
         routes.awaitFileEvent(STATION, "unassigned");
-        assertEachChangeOnce(4);
-        assertThat(routes.bean("icwsConnection", IcwsConnection.class).session()).isPresent();
+        assertEachChangeDeliveredOnce(4);
+        // the first hanging request was given up after ~700 ms, and asked again after the backoff (~200 ms):
+        // well before the 5 s the server would have taken
+        List<RecordedRequest> asks = routes.simulator.receivedRequests().stream()
+                .filter(r -> r.path().endsWith("/messaging/messages") && !r.time().isBefore(faultAdded)).toList();
+        assertThat(asks).hasSizeGreaterThanOrEqualTo(3);
+        long gap = asks.get(1).time().toEpochMilli() - asks.get(0).time().toEpochMilli();
+        assertThat(gap).as("time from a hanging request to the next one").isBetween(700L + 150, 5_000L - 500);
     }
 
     @Test
     void connectionRefusedUntilTheServerIsBackThenReportsWhatChangedMeanwhile() throws Exception {
         routes.start();
         routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.listenToJms();
         int port = routes.simulator.port();
 
         routes.replaceSimulator(closedFor(port));
         // the first failure may be the kept-alive connection closing; then connections are refused
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> !icwsHealth().isUp() && icwsHealth().message().contains("ConnectException"));
+                .until(() -> !connectionHealth().isUp() && connectionHealth().message().contains("ConnectException"));
 
         // back, and the station was unassigned while it was away
         SimulatedUser changed = new SimulatedUser("agent1", "secret",
@@ -88,10 +111,10 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
         routes.replaceSimulator(IcwsSimulator.builder().port(port).users(List.of(changed)).build().start());
 
         routes.awaitFileEvent(STATION, "unassigned");
-        await().atMost(Duration.ofSeconds(10)).until(() -> icwsHealth().isUp());
+        await().atMost(Duration.ofSeconds(10)).until(() -> connectionHealth().isUp());
         routes.simulator.setLicenseAssigned("agent1", CLIENT, false);
         routes.awaitFileEvent(CLIENT, "unassigned");
-        assertEachChangeOnce(5);
+        assertEachChangeDeliveredOnce(5);
     }
 
     @Test
@@ -103,12 +126,12 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
             routes.start();
 
             routes.awaitFileEvent(FEEDBACK, "observed");
-            assertThat(routes.bean("icwsConnection", IcwsConnection.class).currentServer().getHost())
-                    .isEqualTo("127.0.0.2");
+            routes.listenToJms();
+            assertThat(routes.status().server().getHost()).isEqualTo("127.0.0.2");
             peer.setLicenseAssigned("agent1", STATION, false);
             routes.awaitFileEvent(STATION, "unassigned");
-            assertEachChangeOnce(4);
-            assertThat(peer.requests()).anyMatch(r -> r.path().endsWith("/messaging/messages"));
+            assertEachChangeDeliveredOnce(4, peer);
+            assertThat(peer.requests()).anyMatch(r -> r.path().endsWith("/messaging/subscriptions/licenses"));
         }
     }
 
@@ -118,12 +141,13 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
         routes.with("icws.server", "http://127.0.0.1:" + freePort() + "," + working).start();
 
         routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.listenToJms();
         routes.simulator.setLicenseAssigned("agent1", STATION, false);
         routes.awaitFileEvent(STATION, "unassigned");
 
-        assertThat(routes.bean("icwsConnection", IcwsConnection.class).currentServer().toString()).isEqualTo(working);
+        assertThat(routes.status().server().toString()).isEqualTo(working);
         assertThat(routes.requestCount("POST", "/icws/connection")).isEqualTo(1);
-        assertEachChangeOnce(4);
+        assertEachChangeDeliveredOnce(4);
     }
 
     @Test
@@ -132,21 +156,38 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
         routes.with("icws.subscribe.cron", "0/2 * * * * ?").start();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> routes.requestCount("POST", "/icws/connection") >= 1);
-        assertThat(icwsHealth().isUp()).isFalse();
-        assertThat(icwsHealth().message()).contains("POST /icws/connection answered 400");
-        // 100 ms polling for 3 s would be ~30 attempts; one per cron firing (every 2 s) is at most 3
+        await().atMost(Duration.ofSeconds(5)).until(() -> !connectionHealth().isUp()
+                && connectionHealth().message().contains("POST /icws/connection answered 400"));
+        // 200 ms backoff for 3 s would be ~10 attempts; one per cron firing (every 2 s) is at most 3
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
                 .until(() -> routes.requestCount("POST", "/icws/connection") <= 3);
 
         routes.simulator.clearFaults();
         routes.awaitFileEvent(FEEDBACK, "observed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> icwsHealth().isUp());
+        await().atMost(Duration.ofSeconds(10)).until(() -> connectionHealth().isUp());
+    }
+
+    @Test
+    void aClientErrorWhileReceivingIsRetriedWithBackoffNotEveryPoll() throws Exception {
+        routes.start();
+        routes.awaitFileEvent(FEEDBACK, "observed");
+
+        routes.simulator.addFault(Fault.of(400, 3, "/messaging/messages"));
+        interruptReceiving();
+        routes.simulator.setLicenseAssigned("agent1", STATION, false);
+        routes.awaitFileEvent(STATION, "unassigned");
+
+        List<Long> failures = routes.simulator.requests().stream().filter(r -> r.status() == 400)
+                .map(r -> r.time().toEpochMilli()).toList();
+        assertThat(failures).hasSize(3);
+        assertThat(failures.get(2) - failures.get(0)).isGreaterThanOrEqualTo((long) ((200 + 400) * 0.9) - 50);
     }
 
     @Test
     void connectionStateDownMessageMeansLogInAgain() throws Exception {
         routes.start();
         routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.listenToJms();
 
         routes.simulator.queueMessage("agent1", "{\"__type\":\"urn:inin.com:connection:connectionStateChangeMessage\","
                 + "\"isDelta\":false,\"previousConnectionState\":\"up\",\"newConnectionState\":\"down\","
@@ -155,13 +196,14 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
         await().atMost(Duration.ofSeconds(10)).until(() -> routes.requestCount("POST", "/icws/connection") == 2);
         routes.simulator.setLicenseAssigned("agent1", STATION, false);
         routes.awaitFileEvent(STATION, "unassigned");
-        assertEachChangeOnce(4);
+        assertEachChangeDeliveredOnce(4);
     }
 
     @Test
     void faultedSubscriptionIsRenewed() throws Exception {
         routes.start();
         routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.listenToJms();
         long puts = routes.requestCount("PUT", "/messaging/subscriptions/licenses");
 
         routes.simulator.queueMessage("agent1", "{\"__type\":\"urn:inin.com:messaging:subscriptionStateMessage\","
@@ -171,11 +213,11 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
                 .until(() -> routes.requestCount("PUT", "/messaging/subscriptions/licenses") > puts);
         routes.simulator.setLicenseAssigned("agent1", STATION, false);
         routes.awaitFileEvent(STATION, "unassigned");
-        assertEachChangeOnce(4);
+        assertEachChangeDeliveredOnce(4);
     }
 
     @Test
-    void aTargetThatFailsGetsRedeliveriesThenTheEventGoesToTheDeadLettersAndOthersStillGetIt() throws Exception {
+    void aTargetThatFailsIsTriedAgainThenTheEventGoesToTheDeadLettersAndTheOthersStillGetIt() throws Exception {
         // the file target's folder is a file: every write fails
         Path notAFolder = Files.writeString(folder.resolve("not-a-folder"), "x");
         routes.with("icws.notify.file.directory", notAFolder.resolve("changes").toString())
@@ -185,13 +227,62 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
         await().atMost(Duration.ofSeconds(20)).until(() -> routes.deadLetterDocuments().size() >= 3);
         List<JsonNode> letters = routes.deadLetterDocuments();
         assertThat(letters).hasSize(3).allSatisfy(d -> {
-            assertThat(d.path("origin").asText()).isEqualTo("notify-file");
+            assertThat(d.path("origin").asText()).isEqualTo("file");
             assertThat(d.path("content").path("specversion").asText()).isEqualTo("1.0");
+            // one try and two redeliveries (icws.notify.redelivery.attempts=2)
+            assertThat(d.path("reason").asText()).startsWith("target file refused it 3 times");
         });
         assertThat(letters).extracting(d -> d.path("content").path("data").path("license").asText())
                 .containsExactlyInAnyOrder(CLIENT, STATION, FEEDBACK);
         routes.receiveJmsUntil(FEEDBACK, "observed");
         await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 3);
+    }
+
+    @Test
+    void aBrokenFileTargetDelaysNeitherJmsNorMail() throws Exception {
+        Path notAFolder = Files.writeString(folder.resolve("not-a-folder"), "x");
+        routes.with("icws.notify.file.directory", notAFolder.resolve("changes").toString())
+                .with("icws.notify.redelivery.attempts", "10")
+                .with("icws.notify.redelivery.initial-delay", "5000")
+                .with("icws.notify.email.changes", "observed,unassigned")
+                .start();
+
+        // the file target is stuck on the first event for a minute; JMS and mail get every event meanwhile
+        routes.receiveJmsUntil(FEEDBACK, "observed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 3);
+        routes.simulator.setLicenseAssigned("agent1", CLIENT, false);
+        routes.receiveJmsUntil(CLIENT, "unassigned");
+        await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 4);
+
+        HealthCheck.Result file = routes.health("icws-target-file");
+        assertThat(file.getState()).isEqualTo(HealthCheck.State.DOWN);
+        assertThat(file.getDetails()).containsEntry("queue.depth", 4);
+        assertThat(routes.health("icws-target-jms").getState()).isEqualTo(HealthCheck.State.UP);
+        assertThat(routes.health("icws-target-email").getState()).isEqualTo(HealthCheck.State.UP);
+    }
+
+    @Test
+    void aTargetHealthCheckIsDownWhileItFailsAndUpAfterItDrained() throws Exception {
+        Path changes = folder.resolve("blocked");
+        Files.writeString(changes, "not a folder yet");
+        routes.with("icws.notify.file.directory", changes.toString())
+                .with("icws.notify.redelivery.attempts", "1000")
+                .start();
+
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                routes.health("icws-target-file").getState() == HealthCheck.State.DOWN);
+        HealthCheck.Result down = routes.health("icws-target-file");
+        assertThat(down.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("3 waiting"));
+        assertThat(down.getDetails()).containsKeys("last.error", "failing.event", "attempts")
+                .containsEntry("queue.depth", 3);
+
+        Files.delete(changes);
+        await().atMost(Duration.ofSeconds(10)).until(() -> routes.health("icws-target-file").getState()
+                == HealthCheck.State.UP);
+        assertThat(routes.health("icws-target-file").getDetails()).containsEntry("queue.depth", 0);
+        try (var files = Files.list(changes)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".json"))).hasSize(3);
+        }
     }
 
     @Test
@@ -206,22 +297,120 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
         await().atMost(Duration.ofSeconds(30)).until(() -> routes.deadLetterDocuments().size() >= 6);
         Map<String, Long> byOrigin = routes.deadLetterDocuments().stream()
                 .collect(Collectors.groupingBy(d -> d.path("origin").asText(), Collectors.counting()));
-        assertThat(byOrigin).containsEntry("notify-jms", 3L).containsEntry("notify-email", 3L);
+        assertThat(byOrigin).containsEntry("jms", 3L).containsEntry("email", 3L);
         assertThat(routes.deadLetterDocuments()).allSatisfy(d -> assertThat(d.path("reason").asText()).isNotBlank());
         assertThat(routes.fileEvents()).hasSize(3);
+        assertThat(routes.health("icws-target-jms").getState()).isEqualTo(HealthCheck.State.DOWN);
+        assertThat(routes.health("icws-target-jms").getDetails()).containsKey("last.error")
+                .containsEntry("dead.letters", 3L);
     }
 
     @Test
-    void shutdownWithTheServerHangingFinishesWithinTheBound() throws Exception {
+    void aDeadLetterMovedToTheReplayFolderIsSentAgainExactlyOnce() throws Exception {
+        Path blocked = folder.resolve("blocked");
+        Files.writeString(blocked, "not a folder yet");
+        routes.with("icws.notify.file.directory", blocked.toString())
+                .with("icws.notify.redelivery.attempts", "0")
+                .start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> routes.deadLetterDocuments().size() == 3);
+        List<String> ids = routes.deadLetterDocuments().stream().map(d -> d.path("content").path("id").asText()).toList();
+
+        Files.delete(blocked);
+        Path replay = routes.deadLetters.resolve("replay");
+        Files.createDirectories(replay);
+        try (var letters = Files.list(routes.deadLetters)) {
+            for (Path letter : letters.filter(f -> f.toString().endsWith(".json")).toList()) {
+                Files.move(letter, replay.resolve(letter.getFileName()));
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.isDirectory(blocked) && Files.list(blocked)
+                .filter(f -> f.toString().endsWith(".json")).count() == 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.list(replay).noneMatch(f -> f.toString().endsWith(".json")));
+        try (var files = Files.list(blocked)) {
+            assertThat(files.map(f -> f.getFileName().toString())).hasSize(3)
+                    .allMatch(name -> ids.stream().anyMatch(name::contains));
+        }
+        // the other targets did not get them again: JMS had each once, before the replay, and has it once now
+        routes.listenToJms();
+        routes.simulator.setLicenseAssigned("agent1", CLIENT, false);
+        routes.receiveJmsUntil(CLIENT, "unassigned");
+        assertThat(routes.jmsDeliveriesPerId()).hasSize(4);
+        ids.forEach(id -> assertThat(routes.jmsDeliveriesPerId()).containsEntry(id, 1L));
+    }
+
+    @Test
+    void aStateThatCannotBeSavedIsRetriedNotDeadLetteredAndNothingIsLost() throws Exception {
+        routes.start();
+        routes.awaitFileEvent(FEEDBACK, "observed");
+        routes.listenToJms();
+        Path stateDir = folder.resolve("state");
+        Path saved = folder.resolve("state-saved");
+        Files.move(stateDir, saved);
+        Files.writeString(stateDir, "the disk refuses");
+
+        routes.simulator.setLicenseAssigned("agent1", STATION, false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !connectionHealth().isUp()
+                && connectionHealth().message().contains("license state not saved"));
+        // the event is out all the same: it was in the outbox before the state
+        routes.awaitFileEvent(STATION, "unassigned");
+        assertThat(routes.deadLetterDocuments()).isEmpty();
+
+        Files.delete(stateDir);
+        Files.move(saved, stateDir);
+        await().atMost(Duration.ofSeconds(10)).until(() -> connectionHealth().isUp());
+        routes.simulator.setLicenseAssigned("agent1", CLIENT, false);
+        routes.awaitFileEvent(CLIENT, "unassigned");
+        assertEachChangeDeliveredOnce(5);
+    }
+
+    @Test
+    void eventIdsDifferAfterTheStateFolderIsDeleted() throws Exception {
+        routes.start();
+        JsonNode before = routes.awaitFileEvent(CLIENT, "observed");
+        routes.stop();
+        deleteTree(folder.resolve("state"));
+        deleteTree(routes.changes);
+
+        routes.start();
+        JsonNode after = routes.awaitFileEvent(CLIENT, "observed");
+
+        assertThat(after.path("id").asText()).isNotEqualTo(before.path("id").asText());
+    }
+
+    @Test
+    void shutdownWithTheServerHangingEndsWithinTheBoundAfterTryingToLogOut() throws Exception {
         routes.with("icws.shutdown.timeout", "1000").start();
         routes.awaitFileEvent(FEEDBACK, "observed");
-        routes.simulator.addFault(new Fault(0, 10, "/icws/", List.of(), 20_000));
+        // from now on the server takes every request and answers none for 20 s (longer than the 30 s response
+        // time-out would allow a shutdown bounded by time-outs alone to end quickly)
+        routes.simulator.addFault(new Fault(0, 1000, "/icws/", List.of(), 20_000));
+        interruptReceiving();
 
         long started = System.nanoTime();
         routes.stop();
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
 
         assertThat(tookMillis).isLessThan(1000 + 5000);
+        assertThat(routes.simulator.receivedRequests())
+                .anyMatch(r -> r.method().equals("DELETE") && r.path().endsWith("/messaging/subscriptions/licenses"));
+    }
+
+    @Test
+    void shutdownWhileALoginIsUnderWayLogsThatSessionOutWhenItsAnswerComes() throws Exception {
+        routes.simulator.addFault(new Fault(0, 1, "/icws/connection", List.of(), 1_000));
+        routes.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> routes.simulator.receivedRequests().stream()
+                .anyMatch(r -> r.method().equals("POST")));
+
+        routes.stop();
+
+        // the login was answered after the stop began: its session was logged out, not left open
+        List<RecordedRequest> requests = routes.simulator.requests();
+        assertThat(requests).extracting(RecordedRequest::method).containsSubsequence("POST", "DELETE");
+        assertThat(requests).anyMatch(r -> r.method().equals("DELETE") && r.path().endsWith("/connection")
+                && r.status() == 204);
+        assertThat(routes.requestCount("POST", "/icws/connection")).isEqualTo(1);
     }
 
     @Test
@@ -232,63 +421,84 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
         await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 3);
 
         List<String> hostile = List.of("../../escaped", "a/b\\c", "nul\u0000name", "crlf\r\nBcc: evil@example.com",
-                "x".repeat(10_000));
-        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode message = mapper.createObjectNode()
+                "x\r\nNew state: assigned", "x".repeat(10_000));
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode message = mapper.createObjectNode()
                 .put("__type", "urn:inin.com:licenses:licenseMessage").put("isDelta", true);
         hostile.forEach(name -> message.withArray("licenseAssignedStatusList").addObject()
                 .put("name", name).put("isAssigned", true));
         routes.simulator.queueMessage("agent1", mapper.writeValueAsString(message));
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> routes.fileEvents().size() == 8);
+        await().atMost(Duration.ofSeconds(20)).until(() -> routes.fileEvents().size() == 9);
         // files: every one inside the folder, named only with safe characters; nothing written beside it
         try (var files = Files.list(routes.changes)) {
             assertThat(files.map(f -> f.getFileName().toString()))
-                    .hasSize(8).allMatch(n -> n.matches("[A-Za-z0-9_.-]+") && n.length() < 200);
+                    .hasSize(9).allMatch(n -> n.matches("[A-Za-z0-9_.-]+") && n.length() < 200);
         }
         try (var beside = Files.list(folder)) {
-            assertThat(beside.map(f -> f.getFileName().toString()))
-                    .doesNotContain("escaped").allMatch(n -> List.of("changes", "state", "broker", "dead-letter").contains(n));
+            assertThat(beside.map(f -> f.getFileName().toString())).doesNotContain("escaped")
+                    .allMatch(n -> List.of("changes", "state", "broker", "dead-letter", "outbox").contains(n));
         }
-        assertThat(routes.fileEvents()).extracting(e -> e.path("data").path("license").asText())
-                .containsAll(hostile);
+        assertThat(routes.fileEvents()).extracting(e -> e.path("data").path("license").asText()).containsAll(hostile);
         // JMS: one message per name, properties without control characters and bounded
-        List<jakarta.jms.Message> jms = new java.util.ArrayList<>();
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            jakarta.jms.Message m = routes.receiveJms(Duration.ofMillis(200));
-            if (m != null) {
-                jms.add(m);
-            }
-            return jms.size() == 5;
-        });
-        assertThat(jms).allSatisfy(m -> assertThat(m.getStringProperty("license"))
+        await().atMost(Duration.ofSeconds(20)).until(() -> routes.jmsReceived.size() == 9);
+        assertThat(routes.jmsReceived).allSatisfy(m -> assertThat(m.getStringProperty("license"))
                 .doesNotContain("\r", "\n", "\u0000").hasSizeLessThanOrEqualTo(256));
-        // email: no injected recipient or header, subject on one line
-        await().atMost(Duration.ofSeconds(20)).until(() -> smtp.getReceivedMessages().length == 8);
+        // email: no injected recipient or header, subject on one line, no forged line in the body
+        await().atMost(Duration.ofSeconds(20)).until(() -> smtp.getReceivedMessages().length == 9);
         assertThat(smtp.getReceivedMessages()).allSatisfy(mail -> {
             assertThat(mail.getAllRecipients()).extracting(Object::toString).containsExactly("alerts@example.com");
             assertThat(mail.getHeader("Bcc")).isNull();
             assertThat(mail.getSubject()).doesNotContain("\r", "\n").hasSizeLessThan(250);
+            assertThat(mail.getContent().toString().lines()).noneMatch(line -> line.startsWith("New state: assigned"));
         });
     }
 
     // ------------------------------------------------------------------------------------------------
 
-    /** The readiness check {@code icws}, as the health endpoint reports it. */
-    private Health icwsHealth() {
-        HealthCheck.Result result = HealthCheckRegistry.get(routes.context()).getCheck("icws").orElseThrow().call();
+    /** The readiness check of the connection, as the health endpoint reports it. */
+    private Health connectionHealth() {
+        HealthCheck.Result result = routes.health("icws-default");
         return new Health(result.getState() == HealthCheck.State.UP, result.getMessage().orElse(""));
     }
 
     private record Health(boolean isUp, String message) {
     }
 
-    /** Every change id appears exactly once in the file target, and there are this many. */
-    private void assertEachChangeOnce(int expected) throws IOException {
-        Map<String, Long> perId = routes.fileEvents().stream()
+    /**
+     * Every change id reached the file target, and was delivered by JMS exactly once: a second delivery of an
+     * event would be a second JMS message (a file of the same id would only be overwritten).
+     */
+    private void assertEachChangeDeliveredOnce(int expected) throws Exception {
+        assertEachChangeDeliveredOnce(expected, routes.simulator);
+    }
+
+    /** The same, with the sentinel change made on the given server (the one the routes use now). */
+    private void assertEachChangeDeliveredOnce(int expected, IcwsSimulator server) throws Exception {
+        List<JsonNode> files = routes.fileEvents();
+        Map<String, Long> perFile = files.stream()
                 .collect(Collectors.groupingBy(e -> e.path("id").asText(), Collectors.counting()));
-        assertThat(perId).hasSize(expected);
-        assertThat(perId.values()).allMatch(n -> n == 1L);
+        assertThat(perFile).hasSize(expected);
+        await().atMost(Duration.ofSeconds(10)).until(() -> routes.jmsDeliveriesPerId().keySet().containsAll(perFile.keySet()));
+        // a last sentinel change, delivered after any duplicate would have been
+        server.setLicenseAssigned("agent1", FEEDBACK, !currentlyAssigned(FEEDBACK));
+        await().atMost(Duration.ofSeconds(20)).until(() -> routes.jmsDeliveriesPerId().size() == expected + 1);
+        assertThat(routes.jmsDeliveriesPerId()).hasSize(expected + 1).allSatisfy((id, n) -> assertThat(n).isEqualTo(1L));
+    }
+
+    private boolean currentlyAssigned(String license) {
+        return Boolean.TRUE.equals(routes.watch().licenses().get(license));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static IcwsSimulator closedFor(int port) {

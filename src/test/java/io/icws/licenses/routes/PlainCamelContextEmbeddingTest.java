@@ -30,10 +30,10 @@ class PlainCamelContextEmbeddingTest {
             settings.setProperty("icws.server", simulator.baseUri().toString());
             settings.setProperty("icws.user", "agent1");
             settings.setProperty("icws.password", "secret");
-            settings.setProperty("icws.poll.interval", "100");
-            settings.setProperty("icws.notify.jms.enabled", "false");
             settings.setProperty("icws.notify.file.directory", folder.resolve("changes").toString());
             settings.setProperty("icws.state.directory", folder.resolve("state").toString());
+            settings.setProperty("icws.outbox.directory", folder.resolve("outbox").toString());
+            settings.setProperty("icws.dead-letter.directory", folder.resolve("dead-letter").toString());
             context.getPropertiesComponent().setInitialProperties(settings);
 
             context.addRoutes(new IcwsLicenseRoutes());
@@ -42,7 +42,7 @@ class PlainCamelContextEmbeddingTest {
             Path changes = folder.resolve("changes");
             await().atMost(Duration.ofSeconds(20)).until(() -> Files.isDirectory(changes)
                     && Files.list(changes).filter(f -> f.toString().endsWith(".json")).count() == 3);
-            assertThat(context.getRouteController().getRouteStatus("icws-poll").isStarted()).isTrue();
+            assertThat(context.getRouteController().getRouteStatus("icws-watch-default").isStarted()).isTrue();
 
             context.stop();
             assertThat(simulator.requests()).anyMatch(r -> r.method().equals("DELETE") && r.path().endsWith("/connection"));

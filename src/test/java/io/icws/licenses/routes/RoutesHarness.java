@@ -8,27 +8,36 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.icws.licenses.IcwsLicenseRoutesApplication;
+import io.icws.licenses.app.EmbeddedJmsBroker;
+import io.icws.licenses.app.IcwsLicenseRoutesApplication;
+import io.icws.licenses.icws.IcwsConnection;
+import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.simulator.IcwsSimulator;
 import io.icws.licenses.simulator.SimulatedUser;
+import io.icws.licenses.watch.IcwsComponent;
+import io.icws.licenses.watch.LicenseWatch;
 import jakarta.jms.Connection;
-import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.Main;
 
 import static org.awaitility.Awaitility.await;
 
 /**
- * The routes as a team runs them — camel-main with the jar's settings — against real parts on loopback:
- * the ICWS simulator over HTTP, the embedded Artemis broker, a temp folder; GreenMail is the test's.
+ * The routes as a team runs them — camel-main with the jar's runtime and settings — against real parts on
+ * loopback: the ICWS simulator over HTTP, the embedded Artemis broker, a temp folder; GreenMail is the test's.
  * Settings are overridden per test, exactly as {@code -D} would.
  */
 final class RoutesHarness implements AutoCloseable {
@@ -42,26 +51,32 @@ final class RoutesHarness implements AutoCloseable {
     final Path changes;
     final Path deadLetters;
     final Map<String, String> settings = new LinkedHashMap<>();
+    /** Every JMS message received so far, in order: one per delivery. */
+    final List<Message> jmsReceived = new CopyOnWriteArrayList<>();
     private final ObjectMapper mapper = new ObjectMapper();
     private Main main;
     private Connection jms;
-    private MessageConsumer consumer;
+    private int jmsRead;
 
-    RoutesHarness(String dsl, Path folder, int smtpPort) {
+    RoutesHarness(String dsl, String receive, Path folder, int smtpPort) {
         this.simulator = IcwsSimulator.builder().port(0).users(List.of(SimulatedUser.demo())).build().start();
         this.folder = folder;
         this.changes = folder.resolve("changes");
         this.deadLetters = folder.resolve("dead-letter");
         settings.put("icws.dsl", dsl);
+        settings.put("icws.receive", receive);
         settings.put("icws.server", simulator.baseUri().toString());
         settings.put("icws.user", USER);
         settings.put("icws.password", PASSWORD);
         settings.put("icws.poll.interval", "100");
         // no fixed port in tests; HealthEndpointTest turns it on with a free one
         settings.put("icws.health.enabled", "false");
+        settings.put("icws.notify.jms.embedded-port", "0");
         // Far away unless a test wants the schedule.
         settings.put("icws.subscribe.cron", "0 0 0 1 1 ? 2099");
+        settings.put("icws.subscribe.jitter", "0");
         settings.put("icws.state.directory", folder.resolve("state").toString());
+        settings.put("icws.outbox.directory", folder.resolve("outbox").toString());
         settings.put("icws.dead-letter.directory", deadLetters.toString());
         settings.put("icws.notify.file.directory", changes.toString());
         settings.put("icws.notify.jms.embedded-data-directory", folder.resolve("broker").toString());
@@ -72,6 +87,7 @@ final class RoutesHarness implements AutoCloseable {
         settings.put("icws.notify.email.from", "icws@example.com");
         settings.put("icws.notify.redelivery.initial-delay", "100");
         settings.put("icws.notify.redelivery.max-delay", "500");
+        settings.put("icws.shutdown.timeout", "3000");
     }
 
     /** A new simulator on the same address (the old one gone: connections refused meanwhile). */
@@ -80,32 +96,12 @@ final class RoutesHarness implements AutoCloseable {
         simulator = replacement;
     }
 
-    /** Reads a bean the routes use. */
-    <T> T bean(String name, Class<T> type) {
-        return context().getRegistry().lookupByNameAndType(name, type);
-    }
-
-    /** Every dead letter, parsed. */
-    List<JsonNode> deadLetterDocuments() throws IOException {
-        if (!Files.isDirectory(deadLetters)) {
-            return List.of();
-        }
-        List<JsonNode> docs = new ArrayList<>();
-        try (Stream<Path> files = Files.list(deadLetters)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")
-                    && !f.getFileName().toString().startsWith(".")).sorted().toList()) {
-                docs.add(mapper.readTree(file.toFile()));
-            }
-        }
-        return docs;
-    }
-
     RoutesHarness with(String key, String value) {
         settings.put(key, value);
         return this;
     }
 
-    /** Starts camel-main as the jar does, and a consumer on the change queue. */
+    /** Starts camel-main as the jar does. */
     RoutesHarness start() throws Exception {
         main = IcwsLicenseRoutesApplication.createMain();
         settings.forEach(main::addOverrideProperty);
@@ -118,9 +114,9 @@ final class RoutesHarness implements AutoCloseable {
     }
 
     void stop() throws Exception {
-        if (consumer != null) {
+        if (jms != null) {
             jms.close();
-            consumer = null;
+            jms = null;
         }
         if (main != null) {
             main.stop();
@@ -137,21 +133,61 @@ final class RoutesHarness implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------- the connection
+
+    LicenseWatch watch() {
+        return watch("default");
+    }
+
+    LicenseWatch watch(String id) {
+        return context().getComponent("icws", IcwsComponent.class).watches().stream()
+                .filter(w -> w.id().equals(id)).findFirst()
+                .orElseThrow(() -> new AssertionError("no connection " + id));
+    }
+
+    IcwsConnection.Status status() {
+        return watch().status();
+    }
+
+    Outbox outbox() {
+        return context().getRegistry().lookupByNameAndType("icwsOutbox", Outbox.class);
+    }
+
+    /** A health check (readiness) as the health endpoint reports it. */
+    HealthCheck.Result health(String name) {
+        return HealthCheckRegistry.get(context()).getCheck(name)
+                .orElseThrow(() -> new AssertionError("no health check " + name)).call();
+    }
+
+    long requestCount(String method, String pathSuffix) {
+        return simulator.requests().stream()
+                .filter(r -> r.method().equals(method) && r.path().endsWith(pathSuffix)).count();
+    }
+
     // ------------------------------------------------------------- what the targets got
+
+    /** Every dead letter, parsed. */
+    List<JsonNode> deadLetterDocuments() throws IOException {
+        return jsonFiles(deadLetters);
+    }
 
     /** Every event file, parsed, oldest name first. */
     List<JsonNode> fileEvents() throws IOException {
-        if (!Files.isDirectory(changes)) {
+        return jsonFiles(changes);
+    }
+
+    private List<JsonNode> jsonFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        List<JsonNode> events = new ArrayList<>();
-        try (Stream<Path> files = Files.list(changes)) {
+        List<JsonNode> docs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")
-                    && !f.getFileName().toString().startsWith(".")).sorted().toList()) {
-                events.add(mapper.readTree(file.toFile()));
+                    && !f.getFileName().toString().startsWith(".") && Files.isRegularFile(f)).sorted().toList()) {
+                docs.add(mapper.readTree(file.toFile()));
             }
         }
-        return events;
+        return docs;
     }
 
     /** The event files of one license and change type. */
@@ -171,42 +207,59 @@ final class RoutesHarness implements AutoCloseable {
         }
     }
 
-    /** A JMS message from the change queue, or null after the timeout. */
-    Message receiveJms(Duration timeout) throws Exception {
-        if (consumer == null) {
-            ConnectionFactory factory = context().getRegistry()
-                    .lookupByNameAndType("icwsJmsConnectionFactory", ConnectionFactory.class);
-            jms = factory.createConnection();
-            jms.start();
-            Session session = jms.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            consumer = session.createConsumer(session.createQueue(QUEUE));
+    /** Starts taking every message of the change queue into {@link #jmsReceived}. */
+    void listenToJms() throws Exception {
+        if (jms != null) {
+            return;
         }
-        return consumer.receive(timeout.toMillis());
+        EmbeddedJmsBroker broker = context().getRegistry().lookupByNameAndType("icwsEmbeddedBroker", EmbeddedJmsBroker.class);
+        jms = new ActiveMQConnectionFactory(broker.url()).createConnection();
+        Session session = jms.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        MessageConsumer consumer = session.createConsumer(session.createQueue(QUEUE));
+        consumer.setMessageListener(jmsReceived::add);
+        jms.start();
     }
 
-    /** JMS messages until one of this license and change arrives; all received are returned. */
+    /**
+     * The JMS messages received after those an earlier call returned, up to the first one of this license and
+     * change (waiting for it).
+     */
     List<Message> receiveJmsUntil(String license, String changeType) throws Exception {
-        List<Message> received = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            Message m = receiveJms(Duration.ofMillis(500));
-            if (m == null) {
-                continue;
-            }
-            received.add(m);
-            if (license.equals(m.getStringProperty("license")) && changeType.equals(m.getStringProperty("changeType"))) {
-                return received;
+        listenToJms();
+        int from = jmsRead;
+        await().atMost(Duration.ofSeconds(20)).until(() -> jmsReceived.stream().skip(from)
+                .anyMatch(m -> is(m, license, changeType)));
+        List<Message> upTo = new ArrayList<>();
+        for (Message m : jmsReceived.subList(from, jmsReceived.size())) {
+            upTo.add(m);
+            if (is(m, license, changeType)) {
+                break;
             }
         }
-        throw new AssertionError("no JMS message for " + license + " " + changeType + "; got " + received.size());
+        jmsRead = from + upTo.size();
+        return upTo;
+    }
+
+    private static boolean is(Message m, String license, String changeType) {
+        try {
+            return license.equals(m.getStringProperty("license")) && changeType.equals(m.getStringProperty("changeType"));
+        } catch (jakarta.jms.JMSException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How many times each event id was delivered by JMS. */
+    Map<String, Long> jmsDeliveriesPerId() {
+        return jmsReceived.stream().collect(Collectors.groupingBy(m -> {
+            try {
+                return m.getStringProperty("eventId");
+            } catch (jakarta.jms.JMSException e) {
+                throw new IllegalStateException(e);
+            }
+        }, Collectors.counting()));
     }
 
     JsonNode json(Message message) throws Exception {
         return mapper.readTree(((TextMessage) message).getText());
-    }
-
-    long requestCount(String method, String pathSuffix) {
-        return simulator.requests().stream()
-                .filter(r -> r.method().equals(method) && r.path().endsWith(pathSuffix)).count();
     }
 }

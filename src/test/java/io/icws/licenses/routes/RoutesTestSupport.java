@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the acceptance and fault suites share: GreenMail on a free port, a temp folder, and a fresh
- * {@link RoutesHarness} per test in the DSL a subclass names.
+ * {@link RoutesHarness} per test in the DSL and receive mode a subclass names.
  */
 abstract class RoutesTestSupport {
 
@@ -30,9 +30,12 @@ abstract class RoutesTestSupport {
     /** {@code yaml} or {@code java}. */
     abstract String dsl();
 
+    /** {@code sse} or {@code poll}. */
+    abstract String receive();
+
     @BeforeEach
     void createHarness() {
-        routes = new RoutesHarness(dsl(), folder, smtp.getSmtp().getPort());
+        routes = new RoutesHarness(dsl(), receive(), folder, smtp.getSmtp().getPort());
     }
 
     @AfterEach

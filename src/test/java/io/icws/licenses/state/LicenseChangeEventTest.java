@@ -23,7 +23,7 @@ class LicenseChangeEventTest {
         Map<String, Boolean> snapshot = new LinkedHashMap<>();
         snapshot.put("I3_LICENSE_BASIC_STATION", true);
         snapshot.put("I3_ACCESS_CLIENT", false);
-        return LicenseChangeEvent.of("127.0.0.1:18018", "agent1",
+        return LicenseChangeEvent.of("epoch-1", "127.0.0.1:18018", "agent1",
                 new LicenseChange("I3_ACCESS_CLIENT", ChangeType.UNASSIGNED, false, true, 2), snapshot, TIME);
     }
 
@@ -60,7 +60,7 @@ class LicenseChangeEventTest {
 
     @Test
     void observedEventHasNullPreviouslyAssignedAndObservedType() throws Exception {
-        LicenseChangeEvent event = LicenseChangeEvent.of("s", "u",
+        LicenseChangeEvent event = LicenseChangeEvent.of("epoch-1", "s", "u",
                 new LicenseChange("I3_A", ChangeType.OBSERVED, true, null, 1), Map.of("I3_A", true), TIME);
 
         JsonNode json = JSON.readTree(JSON.writeValueAsString(event));
@@ -85,21 +85,22 @@ class LicenseChangeEventTest {
     @Test
     void idIsStableForTheSameChangeAndDiffersForAnother() {
         LicenseChange change = new LicenseChange("I3_A", ChangeType.UNASSIGNED, false, true, 2);
-        LicenseChangeEvent first = LicenseChangeEvent.of("s", "u", change, Map.of(), TIME);
-        LicenseChangeEvent again = LicenseChangeEvent.of("s", "u", change, Map.of("I3_B", true), TIME.plusSeconds(60));
-        LicenseChangeEvent next = LicenseChangeEvent.of("s", "u",
+        LicenseChangeEvent first = LicenseChangeEvent.of("epoch-1", "s", "u", change, Map.of(), TIME);
+        LicenseChangeEvent again = LicenseChangeEvent.of("epoch-1", "s", "u", change, Map.of("I3_B", true), TIME.plusSeconds(60));
+        LicenseChangeEvent next = LicenseChangeEvent.of("epoch-1", "s", "u",
                 new LicenseChange("I3_A", ChangeType.ASSIGNED, true, false, 3), Map.of(), TIME);
 
         assertThat(again.id()).isEqualTo(first.id());
         assertThat(next.id()).isNotEqualTo(first.id());
-        assertThat(LicenseChangeEvent.of("s", "other", change, Map.of(), TIME).id()).isNotEqualTo(first.id());
+        assertThat(LicenseChangeEvent.of("epoch-1", "s", "other", change, Map.of(), TIME).id()).isNotEqualTo(first.id());
+        assertThat(LicenseChangeEvent.of("epoch-2", "s", "u", change, Map.of(), TIME).id()).isNotEqualTo(first.id());
         assertThat(first.id()).isEqualTo(
-                UUID.nameUUIDFromBytes("s\nu\nI3_A\n2\nunassigned".getBytes(UTF_8)).toString());
+                UUID.nameUUIDFromBytes("epoch-1\ns\nu\nI3_A\n2\nunassigned".getBytes(UTF_8)).toString());
     }
 
     @Test
     void sourcePercentEncodesUnsafeCharacters() {
-        LicenseChangeEvent event = LicenseChangeEvent.of("host/x@y:8018", "DOMAIN\\agent one/é?#",
+        LicenseChangeEvent event = LicenseChangeEvent.of("epoch-1", "host/x@y:8018", "DOMAIN\\agent one/é?#",
                 new LicenseChange("I3_A", ChangeType.OBSERVED, true, null, 1), Map.of(), TIME);
 
         assertThat(event.source()).isEqualTo("icws://host%2Fx%40y:8018/DOMAIN%5Cagent%20one%2F%C3%A9%3F%23");
@@ -114,14 +115,16 @@ class LicenseChangeEventTest {
     void missingArgumentsAreRejectedByName() {
         LicenseChange change = new LicenseChange("I3_A", ChangeType.OBSERVED, true, null, 1);
 
-        assertThatThrownBy(() -> LicenseChangeEvent.of(null, "u", change, Map.of(), TIME))
+        assertThatThrownBy(() -> LicenseChangeEvent.of(null, "s", "u", change, Map.of(), TIME))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("epoch");
+        assertThatThrownBy(() -> LicenseChangeEvent.of("epoch-1", null, "u", change, Map.of(), TIME))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("server");
-        assertThatThrownBy(() -> LicenseChangeEvent.of("s", null, change, Map.of(), TIME))
+        assertThatThrownBy(() -> LicenseChangeEvent.of("epoch-1", "s", null, change, Map.of(), TIME))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("user");
-        assertThatThrownBy(() -> LicenseChangeEvent.of("s", "u", null, Map.of(), TIME))
+        assertThatThrownBy(() -> LicenseChangeEvent.of("epoch-1", "s", "u", null, Map.of(), TIME))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("change");
-        assertThatThrownBy(() -> LicenseChangeEvent.of("s", "u", change, Map.of(), null))
+        assertThatThrownBy(() -> LicenseChangeEvent.of("epoch-1", "s", "u", change, Map.of(), null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("time");
-        assertThat(LicenseChangeEvent.of("s", "u", change, null, TIME).data().snapshot()).isEmpty();
+        assertThat(LicenseChangeEvent.of("epoch-1", "s", "u", change, null, TIME).data().snapshot()).isEmpty();
     }
 }

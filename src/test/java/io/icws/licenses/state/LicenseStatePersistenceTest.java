@@ -85,12 +85,37 @@ class LicenseStatePersistenceTest {
         String text = Files.readString(file);
         JsonNode json = new ObjectMapper().readTree(text);
 
-        assertThat(text).contains("\n  \"format\" : 1");
-        assertThat(json.get("format").asInt()).isEqualTo(1);
+        assertThat(text).contains("\n  \"format\" : 2");
+        assertThat(json.get("format").asInt()).isEqualTo(2);
+        assertThat(json.get("epoch").asText()).isEqualTo(state.epoch()).isNotBlank();
         assertThat(json.get("server").asText()).isEqualTo("srv:8018");
         assertThat(json.get("user").asText()).isEqualTo("agent1");
         assertThat(json.get("licenses").get("I3_A").asBoolean()).isTrue();
         assertThat(json.get("sequences").get("I3_A").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void theEpochIsKeptAcrossSaveAndLoadAndNewForAFreshState() throws Exception {
+        LicenseState state = new LicenseState("s", "u");
+        Path file = dir.resolve("state.json");
+        state.save(file);
+
+        assertThat(LicenseState.load(file, CLOCK).epoch()).isEqualTo(state.epoch());
+        assertThat(new LicenseState("s", "u").epoch()).isNotEqualTo(state.epoch());
+        assertThat(LicenseState.load(dir.resolve("missing.json"), CLOCK).epoch()).isNotEqualTo(state.epoch());
+    }
+
+    @Test
+    void aFormatOneFileIsReadAndGivenAnEpoch() throws Exception {
+        Path file = dir.resolve("old.json");
+        Files.writeString(file, """
+                {"format": 1, "server": "s", "user": "u", "licenses": {"I3_A": true}, "sequences": {"I3_A": 3}}""");
+
+        LicenseState state = LicenseState.load(file, CLOCK);
+
+        assertThat(state.snapshot()).containsEntry("I3_A", true);
+        assertThat(state.sequences()).containsEntry("I3_A", 3L);
+        assertThat(state.epoch()).isNotBlank();
     }
 
     @Test

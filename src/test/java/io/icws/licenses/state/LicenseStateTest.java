@@ -91,8 +91,8 @@ class LicenseStateTest {
 
         List<LicenseChange> back = state.apply(true, List.of(on("I3_B")));
         assertThat(back).containsExactly(new LicenseChange("I3_B", ChangeType.OBSERVED, true, null, 2));
-        assertThat(LicenseChangeEvent.stableId("s", "u", "I3_B", 2, ChangeType.OBSERVED))
-                .isNotEqualTo(LicenseChangeEvent.stableId("s", "u", "I3_B", 1, ChangeType.OBSERVED));
+        assertThat(LicenseChangeEvent.stableId("e", "s", "u", "I3_B", 2, ChangeType.OBSERVED))
+                .isNotEqualTo(LicenseChangeEvent.stableId("e", "s", "u", "I3_B", 1, ChangeType.OBSERVED));
     }
 
     @Test

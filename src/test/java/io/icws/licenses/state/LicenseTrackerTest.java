@@ -3,19 +3,14 @@ package io.icws.licenses.state;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.UncheckedIOException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.icws.licenses.state.LicenseStateTest.off;
@@ -65,13 +60,15 @@ class LicenseTrackerTest {
     }
 
     @Test
-    void restartGivesOnlyTheChangeMadeWhileAway() {
+    void restartGivesOnlyTheChangeMadeWhileAway() throws Exception {
         LicenseTracker before = new LicenseTracker(SERVER, USER, dir, CLOCK);
         before.apply(false, List.of(on("I3_A"), on("I3_B"), off("I3_C")));
         before.apply(true, List.of(off("I3_B")));
+        before.commit();
 
         LicenseTracker after = new LicenseTracker(SERVER, USER, dir, CLOCK);
         assertThat(after.snapshot()).isEqualTo(before.snapshot());
+        assertThat(after.epoch()).isEqualTo(before.epoch());
         List<LicenseChangeEvent> events = after.apply(false, List.of(on("I3_A"), off("I3_B"), on("I3_C")));
 
         assertThat(events).hasSize(1);
@@ -81,24 +78,76 @@ class LicenseTrackerTest {
     }
 
     @Test
-    void sameChangeSeenByTwoRunsHasTheSameIdAndNextChangeANewOne() {
-        LicenseTracker first = new LicenseTracker(SERVER, USER, null, CLOCK);
-        LicenseTracker second = new LicenseTracker(SERVER, USER, null, CLOCK);
+    void nothingIsSavedBeforeCommitSoACrashDerivesTheSameChangesWithTheSameIds() throws Exception {
+        LicenseTracker tracker = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        tracker.apply(false, List.of(on("I3_A")));
+        tracker.commit();
 
-        String id1 = first.apply(false, List.of(on("I3_A"))).get(0).id();
-        String id2 = second.apply(false, List.of(on("I3_A"))).get(0).id();
-        String unassign = first.apply(true, List.of(off("I3_A"))).get(0).id();
-        String reassign = first.apply(true, List.of(on("I3_A"))).get(0).id();
+        List<LicenseChangeEvent> beforeCrash = tracker.apply(true, List.of(off("I3_A")));
+        // the process dies here: the events may be out, the state was not committed
+        LicenseTracker restarted = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        List<LicenseChangeEvent> again = restarted.apply(false, List.of(off("I3_A")));
 
-        assertThat(id2).isEqualTo(id1);
-        assertThat(List.of(id1, unassign, reassign)).doesNotHaveDuplicates();
+        assertThat(again).singleElement().satisfies(e -> {
+            assertThat(e.changeType()).isEqualTo(ChangeType.UNASSIGNED);
+            assertThat(e.id()).isEqualTo(beforeCrash.get(0).id());
+        });
     }
 
     @Test
-    void droppedLicenseReturningAfterRestartGetsANewId() {
+    void theSameChangeReadTwiceKeepsItsIdAndTheNextChangeGetsANewOne() throws Exception {
+        LicenseTracker tracker = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        String observed = tracker.apply(false, List.of(on("I3_A"))).get(0).id();
+        tracker.rollback();
+        String observedAgain = tracker.apply(false, List.of(on("I3_A"))).get(0).id();
+        tracker.commit();
+        String unassign = tracker.apply(true, List.of(off("I3_A"))).get(0).id();
+        String reassign = tracker.apply(true, List.of(on("I3_A"))).get(0).id();
+
+        assertThat(observedAgain).isEqualTo(observed);
+        assertThat(List.of(observed, unassign, reassign)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void idsDifferAfterTheStateFolderIsDeleted() throws Exception {
+        LicenseTracker first = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        first.apply(false, List.of(on("I3_A")));
+        String unassignBefore = first.apply(true, List.of(off("I3_A"))).get(0).id();
+        first.commit();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+
+        // the same sequence of changes, on a fresh state
+        LicenseTracker fresh = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        fresh.apply(false, List.of(on("I3_A")));
+        String unassignAfter = fresh.apply(true, List.of(off("I3_A"))).get(0).id();
+
+        assertThat(fresh.epoch()).isNotEqualTo(first.epoch());
+        assertThat(unassignAfter).isNotEqualTo(unassignBefore);
+    }
+
+    @Test
+    void idsDifferAfterACorruptStateIsMovedAside() throws Exception {
+        LicenseTracker first = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        String observedBefore = first.apply(false, List.of(on("I3_A"))).get(0).id();
+        first.commit();
+        Files.writeString(first.stateFile(), "{ not json");
+
+        LicenseTracker fresh = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        String observedAfter = fresh.apply(false, List.of(on("I3_A"))).get(0).id();
+
+        assertThat(observedAfter).isNotEqualTo(observedBefore);
+    }
+
+    @Test
+    void droppedLicenseReturningAfterRestartGetsANewId() throws Exception {
         LicenseTracker tracker = new LicenseTracker(SERVER, USER, dir, CLOCK);
         String firstId = tracker.apply(false, List.of(on("I3_A"), on("I3_B"))).get(1).id();
         tracker.apply(false, List.of(on("I3_A")));
+        tracker.commit();
 
         LicenseTracker restarted = new LicenseTracker(SERVER, USER, dir, CLOCK);
         List<LicenseChangeEvent> back = restarted.apply(true, List.of(on("I3_B")));
@@ -110,17 +159,21 @@ class LicenseTrackerTest {
     }
 
     @Test
-    void stateIsSavedAfterChangesAndAfterEveryFullSnapshot() throws Exception {
+    void commitSavesAfterChangesAndAfterEveryFullSnapshotOnly() throws Exception {
         LicenseTracker tracker = new LicenseTracker(SERVER, USER, dir, CLOCK);
         Path file = tracker.stateFile();
         assertThat(file).isEqualTo(LicenseState.stateFile(dir, SERVER, USER));
 
         tracker.apply(true, List.of());
+        assertThat(tracker.commit()).isFalse();
         assertThat(file).doesNotExist();
         tracker.apply(false, List.of());
+        assertThat(file).doesNotExist();
+        assertThat(tracker.commit()).isTrue();
         assertThat(file).exists();
         Files.delete(file);
         tracker.apply(true, List.of(on("I3_A")));
+        tracker.commit();
         assertThat(LicenseState.load(file).snapshot()).isEqualTo(Map.of("I3_A", true));
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).containsExactly(file);
@@ -128,20 +181,33 @@ class LicenseTrackerTest {
     }
 
     @Test
-    void failedSaveLeavesStateUnchangedSoARetryGivesTheSameEvents() throws Exception {
+    void aFailedCommitKeepsThePendingStateForTheNextCommit() throws Exception {
         Path blocker = dir.resolve("not-a-dir");
         Files.writeString(blocker, "x");
         LicenseTracker tracker = new LicenseTracker(SERVER, USER, blocker.resolve("state"), CLOCK);
+        tracker.apply(false, List.of(on("I3_A")));
 
-        assertThatThrownBy(() -> tracker.apply(false, List.of(on("I3_A"))))
-                .isInstanceOf(UncheckedIOException.class);
-        assertThat(tracker.snapshot()).isEmpty();
+        assertThatThrownBy(tracker::commit).isInstanceOf(IOException.class);
+        assertThat(tracker.hasPending()).isTrue();
+        assertThat(tracker.apply(true, List.of(off("I3_A")))).singleElement()
+                .satisfies(e -> assertThat(e.changeType()).isEqualTo(ChangeType.UNASSIGNED));
 
         Files.delete(blocker);
-        List<LicenseChangeEvent> retry = tracker.apply(false, List.of(on("I3_A")));
-        assertThat(retry).singleElement().satisfies(e -> assertThat(e.changeType()).isEqualTo(ChangeType.OBSERVED));
-        assertThat(retry.get(0).id()).isEqualTo(
-                LicenseChangeEvent.stableId(SERVER, USER, "I3_A", 1, ChangeType.OBSERVED));
+        assertThat(tracker.commit()).isTrue();
+        assertThat(LicenseState.load(tracker.stateFile()).snapshot()).isEqualTo(Map.of("I3_A", false));
+    }
+
+    @Test
+    void rollbackReturnsToTheCommittedState() throws Exception {
+        LicenseTracker tracker = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        tracker.apply(false, List.of(on("I3_A")));
+        tracker.commit();
+        tracker.apply(true, List.of(off("I3_A")));
+
+        tracker.rollback();
+
+        assertThat(tracker.snapshot()).isEqualTo(Map.of("I3_A", true));
+        assertThat(tracker.apply(true, List.of(off("I3_A")))).hasSize(1);
     }
 
     @Test
@@ -156,64 +222,18 @@ class LicenseTrackerTest {
     }
 
     @Test
-    void concurrentDeltasAreAllApplied() throws Exception {
-        LicenseTracker tracker = new LicenseTracker(SERVER, USER, dir, CLOCK);
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<List<LicenseChangeEvent>>> futures = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
-                String name = "I3_L" + i;
-                futures.add(pool.submit(() -> tracker.apply(true, List.of(on(name)))));
-            }
-            int events = 0;
-            for (Future<List<LicenseChangeEvent>> f : futures) {
-                events += f.get(30, TimeUnit.SECONDS).size();
-            }
-            assertThat(events).isEqualTo(64);
-        } finally {
-            pool.shutdownNow();
-        }
-        assertThat(tracker.snapshot()).hasSize(64);
-        assertThat(new LicenseTracker(SERVER, USER, dir, CLOCK).snapshot()).hasSize(64);
-    }
+    void theStateFileCarriesTheConnectionIdAndAnUnnamedOneIsTakenOver() throws Exception {
+        LicenseTracker unnamed = new LicenseTracker(SERVER, USER, dir, CLOCK);
+        unnamed.apply(false, List.of(on("I3_A")));
+        unnamed.commit();
 
-    @Test
-    void applyMessageReadsAParsedIcwsLicenseMessage() throws Exception {
-        LicenseTracker tracker = new LicenseTracker(SERVER, USER, null, CLOCK);
-        Map<String, Object> full = new com.fasterxml.jackson.databind.ObjectMapper().readValue("""
-                {"__type": "urn:inin.com:licenses:licenseMessage", "isDelta": false,
-                 "licenseAssignedStatusList": [
-                   {"name": "I3_ACCESS_CLIENT", "isAssigned": true},
-                   {"name": "I3_LICENSE_BASIC_STATION", "isAssigned": false}]}""",
-                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        LicenseTracker named = new LicenseTracker("site-a", SERVER, USER, dir, CLOCK);
 
-        assertThat(tracker.applyMessage(full)).hasSize(2);
-        List<LicenseChangeEvent> delta = tracker.applyMessage(Map.of("isDelta", true,
-                "licenseAssignedStatusList", List.of(Map.of("name", "I3_ACCESS_CLIENT", "isAssigned", false))));
-
-        assertThat(delta).singleElement().satisfies(e -> assertThat(e.changeType()).isEqualTo(ChangeType.UNASSIGNED));
-        assertThat(tracker.snapshot()).isEqualTo(Map.of("I3_ACCESS_CLIENT", false, "I3_LICENSE_BASIC_STATION", false));
-    }
-
-    @Test
-    void applyMessageRejectsMalformedMessagesNamingTheProblem() {
-        LicenseTracker tracker = new LicenseTracker(SERVER, USER, null, CLOCK);
-        tracker.apply(false, List.of(on("I3_A")));
-
-        assertThatThrownBy(() -> tracker.applyMessage(Map.of("licenseAssignedStatusList", List.of())))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("isDelta");
-        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", "false", "licenseAssignedStatusList", List.of())))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("isDelta");
-        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", true)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("licenseAssignedStatusList");
-        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", true,
-                "licenseAssignedStatusList", List.of(Map.of("name", "I3_A")))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("item #0").hasMessageContaining("isAssigned");
-        assertThatThrownBy(() -> tracker.applyMessage(Map.of("isDelta", true,
-                "licenseAssignedStatusList", List.of(Map.of("isAssigned", false)))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
-        assertThatThrownBy(() -> tracker.applyMessage(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(tracker.snapshot()).isEqualTo(Map.of("I3_A", true));
+        assertThat(named.stateFile().getFileName().toString()).startsWith("site-a_");
+        assertThat(named.stateFile()).exists();
+        assertThat(unnamed.stateFile()).doesNotExist();
+        assertThat(named.snapshot()).isEqualTo(Map.of("I3_A", true));
+        assertThat(named.epoch()).isEqualTo(unnamed.epoch());
     }
 
     @Test

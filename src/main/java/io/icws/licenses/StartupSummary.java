@@ -1,0 +1,65 @@
+package io.icws.licenses;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.icws.licenses.config.ConnectionSettings;
+import io.icws.licenses.config.IcwsSettings;
+import io.icws.licenses.watch.IcwsComponent;
+import io.icws.licenses.watch.LicenseWatch;
+import org.apache.camel.CamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a person needs to know once the routes run, in a handful of lines: which server(s) and user(s), which
+ * licenses, which targets where, and where the state, outbox and dead letters are. No secret, nothing
+ * unresolved. Each connection adds one line when its first snapshot arrives ({@link LicenseWatch}).
+ */
+final class StartupSummary {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.icws.licenses");
+
+    private StartupSummary() {
+    }
+
+    static void log(CamelContext context, IcwsSettings settings) {
+        List<String> lines = new ArrayList<>();
+        IcwsComponent component = context.hasComponent("icws") instanceof IcwsComponent c ? c : null;
+        List<LicenseWatch> watches = component == null ? List.of() : component.watches();
+        lines.add("ICWS license routes running: " + watches.size() + " connection(s)");
+        for (LicenseWatch watch : watches) {
+            ConnectionSettings c = watch.settings();
+            if (c != null) {
+                lines.add("  connection " + c.id() + ": " + c.user() + " at " + server(c, watch) + ", "
+                        + c.receive().name().toLowerCase(java.util.Locale.ROOT) + ", licenses "
+                        + String.join(", ", c.licenses()));
+            }
+        }
+        IcwsSettings.Targets t = settings.targets();
+        List<String> targets = new ArrayList<>();
+        if (t.log()) {
+            targets.add("log");
+        }
+        if (t.file()) {
+            targets.add("file -> " + t.fileDirectory());
+        }
+        if (t.jms()) {
+            targets.add("jms -> " + t.jmsDestination() + " on " + t.jmsBrokerUrl());
+        }
+        targets.add(t.email() ? "email -> " + t.emailTo() + " via " + t.emailHost() + ":" + t.emailPort()
+                : "email off");
+        lines.add("  targets: " + String.join("; ", targets));
+        lines.add("  outbox " + settings.outboxDirectory() + ", dead letters " + settings.deadLetterDirectory()
+                + " (sent again from its replay/ folder)");
+        LOG.info(String.join(System.lineSeparator(), lines));
+    }
+
+    private static String server(ConnectionSettings c, LicenseWatch watch) {
+        if (!c.embedded()) {
+            return c.servers().size() == 1 ? c.servers().get(0).toString() : c.servers().toString();
+        }
+        return "the built-in simulator" + (watch.status() != null && watch.status().server() != null
+                ? " " + watch.status().server() : "");
+    }
+}

@@ -1,0 +1,204 @@
+package io.icws.licenses.icws;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.icws.licenses.config.ConnectionSettings;
+
+/**
+ * The session requests of one connection — log in, subscribe, unsubscribe, log out, read the features, open
+ * the event stream — over the JDK {@link HttpClient}, asynchronously: no thread waits for an answer, and a
+ * request under way can be cut at shutdown.
+ *
+ * <p>Why not camel-http here: the login body carries the password, and the JDK client has no wire or header
+ * log a host's logging configuration can switch on (only a JVM system property can); the event stream needs a
+ * body read while it arrives. The client handles no cookies: the session's cookies are sent by hand, so a
+ * cookie of an ended session never rides along.
+ */
+public final class IcwsClient {
+
+    private static final String JSON = "application/vnd.inin.icws+JSON";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final HttpClient http;
+    private final ConnectionSettings settings;
+
+    public IcwsClient(HttpClient http, ConnectionSettings settings) {
+        this.http = http;
+        this.settings = settings;
+    }
+
+    /** What a successful login gives. */
+    public record Login(IcwsSession session, List<String> alternateHosts) {
+    }
+
+    /** {@code POST /icws/connection?include=features} with the user's credentials. */
+    public CompletableFuture<Login> login(URI server) {
+        ObjectNode body = MAPPER.createObjectNode()
+                .put("__type", "urn:inin.com:connection:icAuthConnectionRequestSettings")
+                .put("applicationName", settings.applicationName())
+                .put("userID", settings.user())
+                .put("password", settings.password());
+        byte[] bytes;
+        try {
+            bytes = MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        HttpRequest request = request(server, IcwsCall.LOGIN, null, "?include=features")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .thenApply(response -> readLogin(server, response));
+    }
+
+    private static Login readLogin(URI server, HttpResponse<String> response) {
+        if (response.statusCode() != 201) {
+            throw failure(IcwsCall.LOGIN, response);
+        }
+        JsonNode json = parse(IcwsCall.LOGIN, response);
+        String sessionId = text(json, "sessionId");
+        String csrfToken = text(json, "csrfToken");
+        String cookies = cookies(response);
+        if (sessionId == null || csrfToken == null || cookies.isEmpty()) {
+            throw new IcwsRequestException(IcwsCall.LOGIN, response.statusCode(), null, "the answer lacks "
+                    + (sessionId == null ? "sessionId" : csrfToken == null ? "csrfToken" : "the session cookie (Set-Cookie)"),
+                    List.of());
+        }
+        int messaging = 0;
+        for (JsonNode feature : json.path("features")) {
+            if ("messaging".equals(feature.path("featureId").asText())) {
+                messaging = feature.path("version").asInt(0);
+            }
+        }
+        List<String> alternates = new ArrayList<>();
+        json.path("alternateHostList").forEach(n -> alternates.add(n.asText()));
+        return new Login(new IcwsSession(server, sessionId, csrfToken, cookies, messaging), alternates);
+    }
+
+    /**
+     * Every cookie the answer sets, as one {@code Cookie} header value: the session cookie and any other
+     * (a load balancer's), each {@code name=value}, attributes dropped.
+     */
+    static String cookies(HttpResponse<?> response) {
+        Map<String, String> cookies = new LinkedHashMap<>();
+        for (String header : response.headers().allValues("Set-Cookie")) {
+            String pair = header.split(";", 2)[0].trim();
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                cookies.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        cookies.forEach((name, value) -> b.append(b.length() == 0 ? "" : "; ").append(name).append('=').append(value));
+        return b.toString();
+    }
+
+    /** {@code PUT …/messaging/subscriptions/licenses} with the connection's licenses. */
+    public CompletableFuture<Void> subscribe(IcwsSession session) {
+        ObjectNode body = MAPPER.createObjectNode();
+        settings.licenses().forEach(body.putArray("licenseList")::add);
+        HttpRequest request = request(session.server(), IcwsCall.SUBSCRIBE, session, "")
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
+        return send(IcwsCall.SUBSCRIBE, request);
+    }
+
+    /** {@code DELETE …/messaging/subscriptions/licenses}. */
+    public CompletableFuture<Void> unsubscribe(IcwsSession session, Duration timeout) {
+        return send(IcwsCall.UNSUBSCRIBE, request(session.server(), IcwsCall.UNSUBSCRIBE, session, "")
+                .timeout(positive(timeout)).DELETE().build());
+    }
+
+    /** {@code DELETE …/connection}. */
+    public CompletableFuture<Void> logout(IcwsSession session, Duration timeout) {
+        return send(IcwsCall.LOGOUT, request(session.server(), IcwsCall.LOGOUT, session, "")
+                .timeout(positive(timeout)).DELETE().build());
+    }
+
+    /** {@code GET /icws/connection/features}: the {@code messaging} version the server offers (0 if none). */
+    public CompletableFuture<Integer> messagingVersion(URI server) {
+        HttpRequest request = request(server, IcwsCall.FEATURES, null, "").GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).thenApply(r -> {
+            if (r.statusCode() != 200) {
+                throw failure(IcwsCall.FEATURES, r);
+            }
+            for (JsonNode feature : parse(IcwsCall.FEATURES, r).path("featureInfoList")) {
+                if ("messaging".equals(feature.path("featureId").asText())) {
+                    return feature.path("version").asInt(0);
+                }
+            }
+            return 0;
+        });
+    }
+
+    /** Opens the session's server-sent event stream; events go to the listener as they arrive. */
+    public EventStream openStream(IcwsSession session, EventStream.Listener listener) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(session.server() + IcwsCall.STREAM.path(session.sessionId())))
+                .header("Accept", "text/event-stream")
+                .header("Accept-Language", settings.acceptLanguage())
+                .header("Cache-Control", "no-cache")
+                .header("Cookie", session.cookies())
+                .GET()
+                .build();
+        return EventStream.open(http, request, listener);
+    }
+
+    private HttpRequest.Builder request(URI server, IcwsCall call, IcwsSession session, String query) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + call.path(session == null ? null
+                        : session.sessionId()) + query))
+                .timeout(settings.responseTimeout())
+                .header("Accept", JSON + ", application/json")
+                .header("Accept-Language", settings.acceptLanguage());
+        if (session != null) {
+            b.header("ININ-ICWS-CSRF-Token", session.csrfToken());
+            b.header("Cookie", session.cookies());
+        }
+        return b;
+    }
+
+    private CompletableFuture<Void> send(IcwsCall call, HttpRequest request) {
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).thenApply(r -> {
+            if (r.statusCode() < 200 || r.statusCode() > 299) {
+                throw failure(call, r);
+            }
+            return null;
+        });
+    }
+
+    private static Duration positive(Duration timeout) {
+        return timeout.isNegative() || timeout.isZero() ? Duration.ofMillis(1) : timeout;
+    }
+
+    static IcwsRequestException failure(IcwsCall call, HttpResponse<String> response) {
+        return IcwsRequestException.of(call, response.statusCode(), response.body());
+    }
+
+    private static JsonNode parse(IcwsCall call, HttpResponse<String> response) {
+        try {
+            return MAPPER.readTree(response.body() == null ? "" : response.body());
+        } catch (JsonProcessingException e) {
+            throw new IcwsRequestException(call, response.statusCode(), null, "the answer is not JSON", List.of());
+        }
+    }
+
+    private static String text(JsonNode json, String field) {
+        JsonNode node = json == null ? null : json.get(field);
+        return node == null || node.isNull() ? null : node.asText();
+    }
+}

@@ -1,0 +1,96 @@
+package io.icws.licenses.outbox;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sequence of the last event a target has taken, in a small file overwritten in place (a fixed-width
+ * number, one write per event, no fsync). Losing the newest value — only an operating-system crash can —
+ * means the target gets a few events again after the restart, with the same ids: at least once.
+ */
+final class Cursor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cursor.class);
+    private static final int WIDTH = 20;
+
+    private final Path file;
+    private final FileChannel channel;
+    private long value;
+
+    private Cursor(Path file, FileChannel channel, long value) {
+        this.file = file;
+        this.channel = channel;
+        this.value = value;
+    }
+
+    /**
+     * Opens a target's cursor file, making it with {@code initial} when there is none (a target seen for the
+     * first time starts at the oldest event still in the log). An unreadable file also starts at
+     * {@code initial}: the target gets every retained event again rather than miss one.
+     */
+    static Cursor open(Path file, long initial) {
+        long value = initial;
+        if (Files.exists(file)) {
+            try {
+                String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+                value = Long.parseLong(text);
+            } catch (IOException | NumberFormatException e) {
+                LOG.warn("Outbox cursor {} is unreadable ({}); its target gets every event still in the outbox again",
+                        file, e.getMessage());
+            }
+        }
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            Cursor cursor = new Cursor(file, channel, value);
+            cursor.write(value);
+            return cursor;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot open the outbox cursor " + file, e);
+        }
+    }
+
+    long value() {
+        return value;
+    }
+
+    /** Moves the cursor forward; never back. */
+    void advance(long sequence) throws IOException {
+        if (sequence > value) {
+            write(sequence);
+            value = sequence;
+        }
+    }
+
+    private void write(long sequence) throws IOException {
+        String text = String.format("%0" + WIDTH + "d%n", sequence);
+        ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+        long position = 0;
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+        channel.truncate(position);
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("Closing outbox cursor {}: {}", file, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return file + "=" + value;
+    }
+}

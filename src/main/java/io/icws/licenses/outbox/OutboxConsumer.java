@@ -1,0 +1,203 @@
+package io.icws.licenses.outbox;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.icws.licenses.state.LicenseChangeEvent;
+import io.icws.licenses.support.Failures;
+import io.icws.licenses.support.SafeText;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers one target's outbox queue through its route, one event at a time, in order. An event the route
+ * fails on is tried again after a wait (doubled each time, up to the maximum); after the last try it goes to
+ * the dead letters and the next event follows. Only this target waits meanwhile: every target has its own
+ * queue and thread.
+ *
+ * <p>When the route stops, a wait between tries ends at once and the event stays in the outbox for the next
+ * start; nothing is dropped and no stack trace is printed. Every log line names the target, the change and
+ * the event id.
+ */
+final class OutboxConsumer extends DefaultConsumer {
+
+    /** Header with the event id, for the target route. */
+    static final String EVENT_ID_HEADER = "IcwsEventId";
+    /** Header with the attempt number (1 for the first). */
+    static final String ATTEMPT_HEADER = "IcwsDeliveryAttempt";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxConsumer.class);
+    private static final long STOP_WAIT_MILLIS = 10_000;
+
+    private final OutboxEndpoint endpoint;
+    private final String target;
+    private volatile boolean running;
+    private TargetQueue queue;
+    private TargetHealthCheck health;
+    private ExecutorService worker;
+    private Future<?> loop;
+
+    OutboxConsumer(OutboxEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+        this.endpoint = endpoint;
+        this.target = endpoint.getTarget();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        queue = endpoint.outbox().queue(target);
+        health = new TargetHealthCheck(queue);
+        HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
+        if (registry != null && !registry.register(health)) {
+            LOG.warn("Target {}: health check {} not registered: another check has that name", target, health.getId());
+        }
+        running = true;
+        worker = getEndpoint().getCamelContext().getExecutorServiceManager()
+                .newSingleThreadExecutor(this, "icws-target-" + target);
+        loop = worker.submit(this::deliverForever);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        running = false;
+        if (queue != null) {
+            queue.stopWaiting();
+        }
+        if (loop != null) {
+            try {
+                // an attempt under way finishes (its target has its own time-outs); a wait between tries ends now
+                loop.get(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.warn("Target {}: a delivery is still under way after {} ms; stopping without it (the event stays "
+                        + "in the outbox)", target, STOP_WAIT_MILLIS);
+            } catch (Exception e) {
+                LOG.debug("Target {} delivery loop ended: {}", target, e.toString());
+            }
+        }
+        if (worker != null) {
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdownNow(worker);
+        }
+        if (queue != null) {
+            endpoint.outbox().release(queue);
+        }
+        HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
+        if (registry != null && health != null) {
+            registry.unregister(health);
+        }
+        super.doStop();
+    }
+
+    private void deliverForever() {
+        try {
+            while (running) {
+                Outbox.Entry entry = queue.next(1, TimeUnit.SECONDS);
+                if (entry != null && running) {
+                    deliver(entry);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("Target {}: delivery stopped by an unexpected failure: {}", target, Failures.describe(e), e);
+        }
+    }
+
+    /** Tries the event until the target takes it, it goes to the dead letters, or the route stops. */
+    private void deliver(Outbox.Entry entry) throws InterruptedException {
+        LicenseChangeEvent event = entry.event();
+        int tries = endpoint.getMaximumRedeliveries() + 1;
+        for (int attempt = 1; running; attempt++) {
+            Exception failure = attempt(event, attempt);
+            if (failure == null) {
+                if (taken(entry, false) && attempt > 1) {
+                    LOG.info("Target {} took event {} ({}) at attempt {}", target, event.id(), describe(event), attempt);
+                }
+                return;
+            }
+            if (!running) {
+                return; // the route is stopping: the event stays in the outbox
+            }
+            String reason = Failures.describe(failure);
+            queue.failed(entry, reason, attempt);
+            if (attempt >= tries) {
+                if (deadLetter(entry, reason, attempt)) {
+                    return;
+                }
+            } else {
+                long wait = delay(attempt);
+                LOG.warn("Target {} could not take event {} ({}): {}; attempt {} of {}, next in {} ms", target,
+                        event.id(), describe(event), reason, attempt, tries, wait);
+                if (queue.pause(wait, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private Exception attempt(LicenseChangeEvent event, int attempt) {
+        Exchange exchange = createExchange(false);
+        try {
+            exchange.getMessage().setBody(event);
+            exchange.getMessage().setHeader(EVENT_ID_HEADER, event.id());
+            exchange.getMessage().setHeader(ATTEMPT_HEADER, attempt);
+            getProcessor().process(exchange);
+            return exchange.getException();
+        } catch (Exception e) {
+            return e;
+        } finally {
+            releaseExchange(exchange, false);
+        }
+    }
+
+    /** Keeps the event in the dead letters and moves on; false if even that failed (tried again later). */
+    private boolean deadLetter(Outbox.Entry entry, String reason, int attempts) throws InterruptedException {
+        LicenseChangeEvent event = entry.event();
+        try {
+            Path file = endpoint.deadLetters().keepEvent(target, event,
+                    "target " + target + " refused it " + attempts + " times; last: " + reason);
+            taken(entry, true);
+            LOG.error("Target {} refused event {} ({}) {} times ({}); it is in the dead letters: {}. To send it again, "
+                    + "move the file into {}", target, event.id(), describe(event), attempts, reason, file,
+                    endpoint.deadLetters().directory().resolve(DeadLetters.REPLAY_FOLDER));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Target {} refused event {} ({}) and it cannot be written to the dead letters either ({}); "
+                    + "it stays in the outbox and is tried again", target, event.id(), describe(event),
+                    Failures.describe(e));
+            queue.pause(endpoint.getMaximumRedeliveryDelay(), TimeUnit.MILLISECONDS);
+            return false;
+        }
+    }
+
+    private boolean taken(Outbox.Entry entry, boolean deadLetter) {
+        try {
+            queue.taken(entry, deadLetter);
+            return true;
+        } catch (IOException e) {
+            // the cursor could not be written: the event may come again after a restart, with its id
+            LOG.warn("Target {}: could not record that event {} was taken ({})", target, entry.event().id(),
+                    Failures.describe(e));
+            return true;
+        }
+    }
+
+    private long delay(int attempt) {
+        double wait = endpoint.getRedeliveryDelay() * Math.pow(2, attempt - 1);
+        return (long) Math.min(wait, endpoint.getMaximumRedeliveryDelay());
+    }
+
+    /** "unassigned I3_ACCESS_CLIENT for agent1 on cic1:8019", safe for a log line. */
+    static String describe(LicenseChangeEvent event) {
+        return SafeText.line(event.changeType() + " " + event.license() + " for " + event.user() + " on "
+                + event.server(), 300);
+    }
+}

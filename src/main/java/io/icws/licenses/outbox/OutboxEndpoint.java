@@ -1,0 +1,89 @@
+package io.icws.licenses.outbox;
+
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.support.DefaultEndpoint;
+
+/**
+ * One target's queue of the outbox, as a consumer endpoint. Options: how often a refused event is tried
+ * again before it goes to the dead letters, and how long to wait between tries (doubled each time, up to
+ * the maximum).
+ */
+public class OutboxEndpoint extends DefaultEndpoint {
+
+    private final String target;
+    private final Outbox outbox;
+    private final DeadLetters deadLetters;
+    private int maximumRedeliveries = 5;
+    private long redeliveryDelay = 1000;
+    private long maximumRedeliveryDelay = 30000;
+
+    OutboxEndpoint(String uri, OutboxComponent component, String target, Outbox outbox, DeadLetters deadLetters) {
+        super(uri, component);
+        if (!target.matches("[a-z0-9][a-z0-9-]*")) {
+            throw new IllegalArgumentException("icws-outbox: the target name must be [a-z0-9][a-z0-9-]*, not '"
+                    + target + "'");
+        }
+        this.target = target;
+        this.outbox = outbox;
+        this.deadLetters = deadLetters;
+    }
+
+    @Override
+    public Producer createProducer() {
+        throw new UnsupportedOperationException("icws-outbox:" + target + " is a consumer endpoint only; events "
+                + "enter the outbox through the icwsOutbox bean");
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        OutboxConsumer consumer = new OutboxConsumer(this, processor);
+        configureConsumer(consumer);
+        return consumer;
+    }
+
+    @Override
+    public boolean isRemote() {
+        return false;
+    }
+
+    public String getTarget() {
+        return target;
+    }
+
+    Outbox outbox() {
+        return outbox;
+    }
+
+    DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    public int getMaximumRedeliveries() {
+        return maximumRedeliveries;
+    }
+
+    /** Tries after the first before an event goes to the dead letters. */
+    public void setMaximumRedeliveries(int maximumRedeliveries) {
+        this.maximumRedeliveries = maximumRedeliveries;
+    }
+
+    public long getRedeliveryDelay() {
+        return redeliveryDelay;
+    }
+
+    /** Wait before the first redelivery, in ms; doubled for each one after. */
+    public void setRedeliveryDelay(long redeliveryDelay) {
+        this.redeliveryDelay = redeliveryDelay;
+    }
+
+    public long getMaximumRedeliveryDelay() {
+        return maximumRedeliveryDelay;
+    }
+
+    /** Longest wait between redeliveries, in ms. */
+    public void setMaximumRedeliveryDelay(long maximumRedeliveryDelay) {
+        this.maximumRedeliveryDelay = maximumRedeliveryDelay;
+    }
+}

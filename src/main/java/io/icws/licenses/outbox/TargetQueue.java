@@ -1,0 +1,229 @@
+package io.icws.licenses.outbox;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The events one target has yet to take, in log order, and how its delivery goes (for its health check).
+ * The head stays in the queue until {@link #taken(Outbox.Entry)}: an event leaves only when the target has it,
+ * or when it went to the dead letters.
+ */
+public final class TargetQueue {
+
+    private final String target;
+    private final Cursor cursor;
+    private final Outbox outbox;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Outbox.Entry> pending = new ArrayDeque<>();
+    private boolean stopped;
+    private long takenSinceCleanup;
+
+    // delivery status, guarded by lock
+    private String lastError;
+    private String failingEvent;
+    private Instant failingSince;
+    private int attempts;
+    private long delivered;
+    private long deadLettered;
+
+    TargetQueue(String target, Cursor cursor, Outbox outbox) {
+        this.target = target;
+        this.cursor = cursor;
+        this.outbox = outbox;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    void offer(List<Outbox.Entry> entries) {
+        lock.lock();
+        try {
+            boolean added = false;
+            for (Outbox.Entry entry : entries) {
+                if (entry.isFor(target) && entry.sequence() > cursor.value()) {
+                    pending.addLast(entry);
+                    added = true;
+                }
+            }
+            if (added) {
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The oldest event not taken yet, waiting up to the timeout for one.
+     *
+     * @return the event, or null after the timeout or once stopped
+     */
+    public Outbox.Entry next(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        lock.lock();
+        try {
+            while (pending.isEmpty() && !stopped && nanos > 0) {
+                nanos = changed.awaitNanos(nanos);
+            }
+            return stopped ? null : pending.peekFirst();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to the delay, or less if waiting was stopped meanwhile; true when it was stopped. */
+    public boolean pause(long delay, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(delay);
+        lock.lock();
+        try {
+            while (!stopped && nanos > 0) {
+                nanos = changed.awaitNanos(nanos);
+            }
+            return stopped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The target's route stops: every wait ends now, and no event is handed out any more. */
+    void stopWaiting() {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The target has the event (or it went to the dead letters): it leaves the queue and the cursor moves
+     * past it.
+     */
+    public void taken(Outbox.Entry entry, boolean deadLetter) throws IOException {
+        boolean cleanup;
+        lock.lock();
+        try {
+            if (pending.peekFirst() != entry) {
+                throw new IllegalStateException("outbox target " + target + " took an event out of order");
+            }
+            cursor.advance(entry.sequence());
+            pending.removeFirst();
+            attempts = 0;
+            failingEvent = null;
+            failingSince = null;
+            if (deadLetter) {
+                deadLettered++;
+            } else {
+                delivered++;
+                lastError = null;
+            }
+            cleanup = pending.isEmpty() || ++takenSinceCleanup >= 1000;
+            if (cleanup) {
+                takenSinceCleanup = 0;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (cleanup) {
+            outbox.deleteTakenSegments();
+        }
+    }
+
+    /** An attempt to deliver the head failed. */
+    public void failed(Outbox.Entry entry, String error, int attempt) {
+        lock.lock();
+        try {
+            lastError = error;
+            failingEvent = entry.event().id();
+            attempts = attempt;
+            if (failingSince == null) {
+                failingSince = Instant.now();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A probe or delivery outside the queue (e.g. the startup check) found the target unreachable. */
+    public void unreachable(String error) {
+        lock.lock();
+        try {
+            lastError = error;
+            if (failingSince == null) {
+                failingSince = Instant.now();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The startup check found the target reachable. */
+    public void reachable() {
+        lock.lock();
+        try {
+            if (failingEvent == null) {
+                lastError = null;
+                failingSince = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops every wait and closes the cursor file (its value stays on disk). */
+    void close() {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        cursor.close();
+    }
+
+    /** The sequence of the last event taken. */
+    long cursor() {
+        lock.lock();
+        try {
+            return cursor.value();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How the target's delivery stands, for its health check. */
+    public Status status() {
+        lock.lock();
+        try {
+            return new Status(target, pending.size(), lastError, failingEvent, failingSince, attempts, delivered,
+                    deadLettered);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @param depth        events waiting
+     * @param lastError    why the last attempt (or the startup check) failed; null while it works
+     * @param failingEvent id of the event being retried, or null
+     * @param failingSince when the target started failing, or null
+     * @param attempts     failed attempts of the event being retried
+     */
+    public record Status(String target, int depth, String lastError, String failingEvent, Instant failingSince,
+                         int attempts, long delivered, long deadLettered) {
+
+        /** Draining: nothing failing now. */
+        public boolean healthy() {
+            return lastError == null;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.icws.licenses.routes;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * Delivery, shared by every connection (mirrors {@code routes/license-targets.yaml}): each enabled target takes
+ * the events of its own outbox queue, oldest first; a target that fails holds back only itself. Events carry
+ * {@code source}, {@code user} and {@code license}, so one set of targets serves all connections. Headers are
+ * set from sanitised values only: strings from the server are untrusted. A disabled target's route is not made
+ * at all (precondition), so a host without camel-jms or camel-mail needs neither.
+ */
+public class TargetRoutes extends RouteBuilder {
+
+    private static final String REDELIVERY = "?maximumRedeliveries={{icws.notify.redelivery.attempts}}"
+            + "&redeliveryDelay={{icws.notify.redelivery.initial-delay}}"
+            + "&maximumRedeliveryDelay={{icws.notify.redelivery.max-delay}}";
+
+    @Override
+    public void configure() {
+        // One INFO line per change.
+        from("icws-outbox:log" + REDELIVERY).routeId("notify-log").routeConfigurationId("icws-target")
+                .precondition("{{icws.notify.log.enabled}}")
+                .log(LoggingLevel.INFO, "io.icws.licenses.changes", "${bean:changeFormats.logLine}");
+
+        // One CloudEvents JSON document per change, written under a temporary name, then renamed.
+        from("icws-outbox:file" + REDELIVERY).routeId("notify-file").routeConfigurationId("icws-target")
+                .precondition("{{icws.notify.file.enabled}}")
+                .setHeader(Exchange.FILE_NAME, method("changeFormats", "fileName"))
+                .marshal().json()
+                .to("file:{{icws.notify.file.directory}}?tempPrefix=.writing-");
+
+        // A persistent JMS text message; license, user, changeType and eventId as properties for selectors.
+        from("icws-outbox:jms" + REDELIVERY).routeId("notify-jms").routeConfigurationId("icws-target")
+                .precondition("{{icws.notify.jms.enabled}}")
+                .removeHeaders("*")
+                .setHeader("license", method("changeFormats", "headerValue(${body.data.license})"))
+                .setHeader("user", method("changeFormats", "headerValue(${body.data.user})"))
+                .setHeader("changeType", simple("${body.data.changeType}"))
+                .setHeader("eventId", simple("${body.id}"))
+                .marshal().json()
+                .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
+                        + "&deliveryPersistent=true&jmsMessageType=Text");
+
+        // A plain-text alert for the change types in icws.notify.email.changes.
+        from("icws-outbox:email" + REDELIVERY).routeId("notify-email").routeConfigurationId("icws-target")
+                .precondition("{{icws.notify.email.enabled}}")
+                .filter(method("changeFormats", "emailWanted(${body}, '{{icws.notify.email.changes}}')"))
+                    .removeHeaders("*")
+                    .setHeader("Subject", method("changeFormats", "emailSubject"))
+                    .setBody(method("changeFormats", "emailBody"))
+                    .to("smtp://{{icws.notify.email.host}}:{{icws.notify.email.port}}"
+                            + "?from={{icws.notify.email.from}}&to={{icws.notify.email.to}}"
+                            + "&contentType=text/plain; charset=UTF-8"
+                            + "&authenticator={{?icws.internal.email-authenticator}}"
+                            + "&additionalJavaMailProperties=#icwsMailProperties")
+                .end();
+
+        // Dead letters moved into the replay folder go once more to the target that refused them.
+        from("file:{{icws.dead-letter.directory}}/replay?include=.*\\.json&delete=true&moveFailed=failed"
+                + "&delay=1000").routeId("dead-letter-replay").routeConfigurationId("icws-replay")
+                .convertBodyTo(String.class)
+                .bean("icwsDeadLetters", "replay");
+    }
+}

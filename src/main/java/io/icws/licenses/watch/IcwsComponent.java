@@ -1,0 +1,163 @@
+package io.icws.licenses.watch;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.SSLContext;
+
+import io.icws.licenses.config.ConnectionSettings;
+import io.icws.licenses.config.SettingsReader;
+import io.icws.licenses.icws.IcwsTls;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
+import org.apache.camel.spi.OnCamelContextStopping;
+import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.LifecycleStrategySupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code icws:<connection>}: the ICWS session of one connection as a consumer endpoint. The route that
+ * starts {@code from("icws:site-a?watch=#watch")} receives every license message batch of that connection
+ * (one poll, or one server-sent event) and, when polling, a tick to GET the queued messages.
+ *
+ * <p>What all connections of a CamelContext share lives here, so that 200 connections need no thread each:
+ * one small scheduler for every connection's steps, one pool for their route work (a lane per connection on
+ * it), and one JDK HTTP client per TLS set-up. When the context stops, every connection starts unsubscribing
+ * and logging out at once, all by one deadline ({@code icws.shutdown.timeout}), before Camel stops the routes.
+ */
+public class IcwsComponent extends DefaultComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IcwsComponent.class);
+    private static final int RECEIVE_THREADS = 8;
+    private static final Duration MAX_SPREAD = Duration.ofSeconds(5);
+
+    private final Set<LicenseWatch> watches = new CopyOnWriteArraySet<>();
+    private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+    private final AtomicInteger started = new AtomicInteger();
+    private ScheduledExecutorService scheduler;
+    private ExecutorService receivePool;
+    private ExecutorService httpPool;
+    private volatile Instant stopDeadline;
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        IcwsEndpoint endpoint = new IcwsEndpoint(uri, this, remaining);
+        setProperties(endpoint, parameters);
+        if (endpoint.getWatch() == null) {
+            throw new IllegalArgumentException("icws:" + remaining + " needs watch=#<LicenseWatch bean>: the route "
+                    + "template icws-license-watch gives it");
+        }
+        endpoint.getWatch().prepare(getCamelContext());
+        return endpoint;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        CamelContext context = getCamelContext();
+        scheduler = context.getExecutorServiceManager().newScheduledThreadPool(this, "icws-session", 2);
+        receivePool = context.getExecutorServiceManager().newThreadPool(this, "icws-receive",
+                new ThreadPoolProfileBuilder("icws-receive").poolSize(RECEIVE_THREADS).maxPoolSize(RECEIVE_THREADS)
+                        .maxQueueSize(-1).allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
+        httpPool = context.getExecutorServiceManager().newThreadPool(this, "icws-http",
+                new ThreadPoolProfileBuilder("icws-http").poolSize(2).maxPoolSize(2).maxQueueSize(-1)
+                        .allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
+        // Before Camel stops the routes: every connection logs out now, in parallel, by one deadline.
+        context.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopping) ctx -> closeAll()));
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        clients.clear();
+        if (scheduler != null) {
+            getCamelContext().getExecutorServiceManager().shutdownNow(scheduler);
+            getCamelContext().getExecutorServiceManager().shutdownNow(receivePool);
+            getCamelContext().getExecutorServiceManager().shutdownNow(httpPool);
+        }
+        super.doStop();
+    }
+
+    /** Starts closing every connection; their consumers wait for it when Camel stops them. */
+    void closeAll() {
+        Instant deadline = Instant.now().plus(shutdownTimeout());
+        stopDeadline = deadline;
+        for (LicenseWatch watch : watches) {
+            watch.close(deadline);
+        }
+    }
+
+    /** The deadline of a stop under way, or a new one for a connection stopped on its own. */
+    Instant deadline() {
+        Instant d = stopDeadline;
+        return d != null ? d : Instant.now().plus(shutdownTimeout());
+    }
+
+    Duration shutdownTimeout() {
+        return new SettingsReader(getCamelContext().getPropertiesComponent()::resolveProperty)
+                .duration("icws.shutdown.timeout", "5s");
+    }
+
+    void register(LicenseWatch watch) {
+        watches.add(watch);
+    }
+
+    void unregister(LicenseWatch watch) {
+        watches.remove(watch);
+    }
+
+    /** Every connection of this context, for health and the start-up summary. */
+    public List<LicenseWatch> watches() {
+        return List.copyOf(watches);
+    }
+
+    /**
+     * When a starting connection logs in: spread over up to 10 ms per connection started so far (at most 5 s),
+     * so that 200 connections do not log in in the same millisecond.
+     */
+    Duration firstLoginDelay() {
+        long spread = Math.min(MAX_SPREAD.toMillis(), 10L * started.incrementAndGet());
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(spread + 1));
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    ExecutorService receivePool() {
+        return receivePool;
+    }
+
+    /** One JDK client per TLS set-up and connect time-out, shared by the connections that have the same. */
+    HttpClient httpClient(ConnectionSettings settings, SSLContext ssl) {
+        ConnectionSettings.Tls tls = settings.tls();
+        String key = tls.trustStore() + "|" + tls.type() + "|" + tls.insecure() + "|" + settings.connectTimeout();
+        return clients.computeIfAbsent(key, k -> {
+            LOG.debug("New HTTP client for ICWS calls: {}", k);
+            return HttpClient.newBuilder()
+                    .connectTimeout(settings.connectTimeout())
+                    .sslContext(ssl)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .executor(httpPool)
+                    .build();
+        });
+    }
+
+    /** The SSL context of a connection (its trust store loaded once per connection start). */
+    static SSLContext sslContext(ConnectionSettings settings, SettingsReader reader) {
+        return IcwsTls.sslContext(settings.tls(), reader.keyOf("icws.tls.trust-store"));
+    }
+}

@@ -1,0 +1,105 @@
+package io.icws.licenses.watch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.icws.licenses.icws.IcwsConnection;
+import io.icws.licenses.support.SerialExecutor;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.support.DefaultConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer of {@code icws:<connection>}: thin, as Camel consumers of long-lived subscriptions are; the
+ * connection's mechanics are in {@link LicenseWatch} and {@link IcwsConnection}. It hands each message batch
+ * (or polling tick) to the route on the connection's own lane, one at a time and in order, on the pool all
+ * connections share. Starting it logs in; stopping it unsubscribes and logs out, bounded by
+ * {@code icws.shutdown.timeout}.
+ */
+final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Receiver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IcwsConsumer.class);
+
+    private final IcwsEndpoint endpoint;
+    private final LicenseWatch watch;
+    private Executor lane;
+
+    IcwsConsumer(IcwsEndpoint endpoint, Processor processor) {
+        super(endpoint, processor);
+        this.endpoint = endpoint;
+        this.watch = endpoint.getWatch();
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        IcwsComponent component = endpoint.getComponent();
+        lane = new SerialExecutor(component.receivePool(), watch.id());
+        watch.start(this, component, lane);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        IcwsComponent component = endpoint.getComponent();
+        Instant deadline = component.deadline();
+        try {
+            watch.close(deadline).get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()),
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("Connection {}: ICWS did not answer the log-out within icws.shutdown.timeout ({} ms); stopping "
+                    + "anyway", watch.id(), component.shutdownTimeout().toMillis());
+        } finally {
+            watch.stopped(component);
+            super.doStop();
+        }
+    }
+
+    @Override
+    public void deliver(String messages, long session) {
+        lane.execute(() -> route(messages, session, false));
+    }
+
+    @Override
+    public void poll(long session, Runnable done) {
+        lane.execute(() -> {
+            try {
+                route(null, session, true);
+            } finally {
+                done.run();
+            }
+        });
+    }
+
+    @Override
+    public void cutPolls() {
+        watch.cutPolls();
+    }
+
+    private void route(String messages, long session, boolean poll) {
+        if (!isRunAllowed()) {
+            return;
+        }
+        Exchange exchange = createExchange(false);
+        try {
+            exchange.setProperty(LicenseWatch.SESSION_PROPERTY, session);
+            if (poll) {
+                exchange.getMessage().setHeader(LicenseWatch.POLL_HEADER, true);
+            } else {
+                exchange.getMessage().setBody(messages);
+            }
+            getProcessor().process(exchange);
+        } catch (Exception e) {
+            exchange.setException(e);
+        }
+        if (exchange.getException() != null) {
+            getExceptionHandler().handleException("Connection " + watch.id() + ": messages not handled", exchange,
+                    exchange.getException());
+        }
+        releaseExchange(exchange, false);
+    }
+}
