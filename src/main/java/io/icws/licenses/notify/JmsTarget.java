@@ -3,6 +3,7 @@ package io.icws.licenses.notify;
 import io.icws.licenses.config.IcwsSettings;
 import io.icws.licenses.config.InvalidSettingException;
 import io.icws.licenses.config.Secrets;
+import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.springframework.jms.connection.CachingConnectionFactory;
@@ -52,6 +53,14 @@ public final class JmsTarget {
                     + "Artemis client accepts (" + e.getMessage() + ")");
         }
         context.getRegistry().bind(CONNECTION_FACTORY, reusing(artemis));
+    }
+
+    /** Connects to the broker once (the start-up check). */
+    static void check(CamelContext context) throws Exception {
+        ConnectionFactory factory = context.getRegistry().lookupByNameAndType(CONNECTION_FACTORY, ConnectionFactory.class);
+        try (Connection connection = factory.createConnection()) {
+            connection.getMetaData();
+        }
     }
 
     /** Keeps one connection and session open and reuses them; makes them again after a failure. */

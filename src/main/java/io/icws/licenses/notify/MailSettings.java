@@ -3,9 +3,11 @@ package io.icws.licenses.notify;
 import java.util.Locale;
 import java.util.Properties;
 
+import io.icws.licenses.config.IcwsSettings;
 import io.icws.licenses.config.Secrets;
 import io.icws.licenses.config.SettingsReader;
 import jakarta.mail.PasswordAuthentication;
+import org.apache.camel.CamelContext;
 import org.apache.camel.component.mail.MailAuthenticator;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
@@ -26,6 +28,20 @@ public final class MailSettings {
     private static final Logger LOG = LoggerFactory.getLogger(MailSettings.class);
 
     private MailSettings() {
+    }
+
+    /** Greets the SMTP server once (the start-up check): connect, EHLO, STARTTLS when asked, quit. */
+    static void check(CamelContext context, IcwsSettings.Targets targets) throws Exception {
+        Properties props = new Properties();
+        Properties configured = context.getRegistry().lookupByNameAndType("icwsMailProperties", Properties.class);
+        if (configured != null) {
+            props.putAll(configured);
+        }
+        props.setProperty("mail.smtp.auth", "false");
+        jakarta.mail.Session session = jakarta.mail.Session.getInstance(props);
+        try (jakarta.mail.Transport transport = session.getTransport("smtp")) {
+            transport.connect(targets.emailHost(), targets.emailPort(), null, null);
+        }
     }
 
     public static void bind(Registry registry, PropertiesComponent properties, Secrets secrets) {

@@ -2,16 +2,12 @@ package io.icws.licenses.notify;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
 
 import io.icws.licenses.config.IcwsSettings;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.TargetQueue;
 import io.icws.licenses.support.Failures;
-import jakarta.jms.Connection;
-import jakarta.jms.ConnectionFactory;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.mail.MailAuthenticator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,36 +38,19 @@ public final class TargetChecks {
                 Files.delete(probe);
             });
         }
+        // (the JMS and mail classes are only touched when those targets are on: a host may lack them)
         if (targets.jms()) {
-            check(outbox, "jms", "broker " + targets.jmsBrokerUrl() + ", queue " + targets.jmsDestination(), () -> {
-                ConnectionFactory factory = context.getRegistry()
-                        .lookupByNameAndType(JmsTarget.CONNECTION_FACTORY, ConnectionFactory.class);
-                try (Connection connection = factory.createConnection()) {
-                    connection.getMetaData();
-                }
-            });
+            check(outbox, "jms", "broker " + targets.jmsBrokerUrl() + ", queue " + targets.jmsDestination(),
+                    () -> JmsTarget.check(context));
         }
         if (targets.email()) {
             check(outbox, "email", "SMTP server " + targets.emailHost() + ":" + targets.emailPort() + " ("
                     + targets.emailSecurity().name().toLowerCase(java.util.Locale.ROOT) + "), to " + targets.emailTo(),
-                    () -> {
-                        Properties props = new Properties();
-                        Properties configured = context.getRegistry().lookupByNameAndType("icwsMailProperties",
-                                Properties.class);
-                        if (configured != null) {
-                            props.putAll(configured);
-                        }
-                        MailAuthenticator auth = context.getRegistry().lookupByNameAndType("icwsMailAuthenticator",
-                                MailAuthenticator.class);
-                        jakarta.mail.Session session = jakarta.mail.Session.getInstance(props, auth);
-                        try (jakarta.mail.Transport transport = session.getTransport("smtp")) {
-                            transport.connect(targets.emailHost(), targets.emailPort(), null, null);
-                        }
-                    });
+                    () -> MailSettings.check(context, targets));
         }
     }
 
-    private interface Check {
+    interface Check {
         void run() throws Exception;
     }
 
