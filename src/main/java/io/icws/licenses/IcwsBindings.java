@@ -63,18 +63,12 @@ public final class IcwsBindings {
             return existing;
         }
         PropertiesComponent properties = context.getPropertiesComponent();
-        addDefaults(properties);
-        IcwsSettings settings = IcwsSettings.from(properties::resolveProperty,
-                properties.loadProperties(k -> k.startsWith(ConnectionSettings.PREFIX)).stringPropertyNames());
-        SettingsReader reader = new SettingsReader(properties::resolveProperty);
+        IcwsSettings settings = check(context);
         Secrets secrets = new Secrets(context);
-        for (String id : settings.connections()) {
-            ConnectionSettings.read(id, reader, secrets);
-        }
 
         ObjectMapper mapper = new ObjectMapper();
         Outbox outbox = new Outbox(settings.outboxDirectory(), mapper);
-        context.addService(outbox, true, true);
+        context.addService(outbox.asService(), true, true);
         DeadLetters deadLetters = new DeadLetters(settings.deadLetterDirectory(), mapper, outbox, Clock.systemUTC());
         registry.bind("icwsSettings", settings);
         registry.bind(OutboxComponent.OUTBOX_BEAN, outbox);
@@ -101,6 +95,25 @@ public final class IcwsBindings {
                 TargetChecks.runInBackground(started, settings.targets(), outbox);
             }
         });
+        return settings;
+    }
+
+    /**
+     * Adds the defaults and checks every setting — the shared ones and each connection's — without binding
+     * or starting anything.
+     *
+     * @throws io.icws.licenses.config.InvalidSettingException naming the first setting that cannot work
+     */
+    public static IcwsSettings check(CamelContext context) throws IOException {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        addDefaults(properties);
+        IcwsSettings settings = IcwsSettings.from(properties::resolveProperty,
+                properties.loadProperties(k -> k.startsWith(ConnectionSettings.PREFIX)).stringPropertyNames());
+        SettingsReader reader = new SettingsReader(properties::resolveProperty);
+        Secrets secrets = new Secrets(context);
+        for (String id : settings.connections()) {
+            ConnectionSettings.read(id, reader, secrets);
+        }
         return settings;
     }
 

@@ -78,7 +78,9 @@ class PackagedJarIT {
                 "-Dicws.outbox.directory=" + tmp.resolve("outbox"),
                 "-Dicws.dead-letter.directory=" + tmp.resolve("dead-letter"),
                 "-Dicws.notify.jms.embedded-data-directory=" + tmp.resolve("broker")));
-        args.addAll(freePorts());
+        int healthPort = JarProcess.freePort();
+        args.add("-Dicws.health.port=" + healthPort);
+        args.add("-Dicws.notify.jms.embedded-port=" + JarProcess.freePort());
         JarProcess jar = start(JarProcess.baseDir(), "project", args);
 
         Path firstEvent = await("first change event in " + changes).atMost(FIRST_EVENT_TIMEOUT)
@@ -86,6 +88,22 @@ class PackagedJarIT {
         JsonNode event = JSON.readTree(firstEvent.toFile());
         assertThat(event.path("specversion").asText()).isEqualTo("1.0");
         assertThat(event.path("type").asText()).startsWith("io.icws.license.");
+
+        // the start-up summary: a handful of lines a person reads in seconds, the health URL that answers,
+        // nothing unresolved, no secret, nothing masked that looks set
+        await().atMost(Duration.ofSeconds(10)).until(() -> jar.log().contains("ICWS license routes running"));
+        String startup = jar.log().lines().takeWhile(l -> !l.contains("io.icws.licenses.changes"))
+                .reduce("", (a, b) -> a + b + "\n");
+        assertThat(startup.lines().count()).as("lines before the first change:%n%s", startup).isLessThanOrEqualTo(20);
+        assertThat(startup).contains("connection default: agent1 at the built-in simulator")
+                .contains("licenses I3_ACCESS_CLIENT, I3_LICENSE_BASIC_STATION, I3_ACCESS_FEEDBACK")
+                .contains("file -> ").contains("jms -> icws.license.changes")
+                .contains("Health: http://127.0.0.1:" + healthPort + "/observe/health")
+                .doesNotContain("{{").doesNotContain("xxxxxx").doesNotContain("secret").doesNotContain("0.0.0.0");
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + healthPort + "/observe/health")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.body()).contains("icws-default");
 
         Duration took = jar.terminate(EXIT_TIMEOUT);
         String log = jar.log();
@@ -115,6 +133,23 @@ class PackagedJarIT {
         assertThat(jar.log()).contains("ICWS license routes running: 1 connection(s)");
 
         assertThat(jar.terminate(EXIT_TIMEOUT)).as("exit after SIGTERM; output:%n%s", jar.log()).isNotNull();
+    }
+
+    @Test
+    void aTakenHealthPortStopsStartupWithOneLineNamingThePortAndTheSetting() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            JarProcess jar = start(tmp, "port-taken", List.of("-Dicws.health.port=" + taken.getLocalPort(),
+                    "-Dicws.notify.jms.embedded-port=0", "-Dicws.state.directory=" + tmp.resolve("state")));
+
+            if (!jar.waitFor(EXIT_TIMEOUT)) {
+                fail("The jar did not exit by itself within " + EXIT_TIMEOUT + " with its health port taken; output:%n%s",
+                        jar.log());
+            }
+            assertThat(jar.process.exitValue()).isEqualTo(1);
+            assertThat(jar.log().lines().filter(l -> !l.isBlank())).singleElement(STRING)
+                    .startsWith("ICWS license routes did not start: Invalid setting icws.health.port: port "
+                            + taken.getLocalPort() + " on 127.0.0.1 is taken");
+        }
     }
 
     @Test

@@ -1,9 +1,14 @@
 package io.icws.licenses.app;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.icws.licenses.IcwsBindings;
 import io.icws.licenses.config.ConnectionSettings;
+import io.icws.licenses.config.InvalidSettingException;
 import io.icws.licenses.config.Secrets;
 import io.icws.licenses.config.SettingsReader;
 import io.icws.licenses.notify.JmsTarget;
@@ -11,6 +16,8 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The parts only the jar's own runtime has: the built-in ICWS simulator with its demo when
@@ -20,10 +27,25 @@ import org.apache.camel.spi.PropertiesComponent;
  */
 public final class JarRuntime implements CamelConfiguration {
 
+    private static final Logger LOG = LoggerFactory.getLogger("io.icws.licenses");
+
     @Override
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
+        // every setting first: a bad one stops startup before anything listens or starts
+        IcwsBindings.check(context);
         SettingsReader settings = new SettingsReader(properties::resolveProperty);
+        if (settings.bool("icws.health.enabled", true)) {
+            String host = settings.text("icws.health.host", "127.0.0.1");
+            int port = settings.integer("icws.health.port", 9876, 0, 65535);
+            requireFree(host, port, "icws.health.port", "for health over HTTP (or icws.health.enabled=false)");
+            context.addStartupListener((started, alreadyStarted) -> {
+                if (!alreadyStarted) {
+                    LOG.info("Health: http://{}:{}/observe/health (ready: /observe/health/ready)",
+                            host.contains(":") ? "[" + host + "]" : host, port);
+                }
+            });
+        }
         if (usesEmbeddedServer(settings, properties)) {
             Secrets secrets = new Secrets(context);
             EmbeddedIcwsServer server = new EmbeddedIcwsServer(
@@ -37,13 +59,34 @@ public final class JarRuntime implements CamelConfiguration {
         }
         if (settings.bool("icws.notify.jms.enabled", false)
                 && JmsTarget.EMBEDDED.equalsIgnoreCase(settings.text("icws.notify.jms.broker-url", ""))) {
+            int port = settings.integer("icws.notify.jms.embedded-port", 0, 0, 65535);
+            requireFree("127.0.0.1", port, "icws.notify.jms.embedded-port", "for the embedded broker (0: in-VM only)");
             EmbeddedJmsBroker broker = new EmbeddedJmsBroker(
-                    Path.of(settings.text("icws.notify.jms.embedded-data-directory", "data/broker")),
-                    settings.integer("icws.notify.jms.embedded-port", 0, 0, 65535));
+                    Path.of(settings.text("icws.notify.jms.embedded-data-directory", "data/broker")), port);
+            if (broker.tcpUrl() != null) {
+                LOG.info("Embedded JMS broker: {} (queue {}); read it with any JMS client, e.g. artemis consumer "
+                        + "--url {} --destination queue://{}", broker.tcpUrl(),
+                        settings.text("icws.notify.jms.destination", ""), broker.tcpUrl(),
+                        settings.text("icws.notify.jms.destination", ""));
+            }
             context.addService(broker, true, true);
             context.getRegistry().bind("icwsEmbeddedBroker", broker);
             context.getRegistry().bind(JmsTarget.CONNECTION_FACTORY,
                     JmsTarget.reusing(new ActiveMQConnectionFactory(broker.url())));
+        }
+    }
+
+    /** A port the jar's runtime will listen on must be free: else one line naming it and its setting. */
+    private static void requireFree(String host, int port, String key, String what) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new InvalidSettingException(key, "port " + port + " on " + host + " is taken (another instance "
+                    + "running?); choose another " + what);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.support.Failures;
+import io.icws.licenses.support.SafeText;
 import io.icws.licenses.support.SerialExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +89,7 @@ public final class IcwsConnection {
     private boolean pollFailed;
     private int sessionsLostInARow;
     private Instant deadline;
+    private Instant failedAt = Instant.MIN;
 
     // read from other threads
     private volatile IcwsSession current;
@@ -130,8 +132,9 @@ public final class IcwsConnection {
     public void connectionStateChanged(long session, String newState, String reason) {
         lane.execute(() -> {
             if (session == generation && "down".equalsIgnoreCase(newState) && this.session != null) {
-                LOG.warn("ICWS reports the session is down ({}); logging in again", reason);
-                sessionGone("the server closed the session: " + reason);
+                String why = SafeText.line(reason, 300);
+                LOG.warn("ICWS reports the session is down ({}); logging in again", why);
+                sessionGone("the server closed the session: " + why);
             }
         });
     }
@@ -140,8 +143,9 @@ public final class IcwsConnection {
     public void subscriptionFaulted(long session, String error) {
         lane.execute(() -> {
             if (session == generation && state == State.SUBSCRIBED) {
-                LOG.warn("ICWS reports the license subscription faulted ({}); subscribing again", error);
-                problem("subscription faulted: " + error);
+                String why = SafeText.line(error, 300);
+                LOG.warn("ICWS reports the license subscription faulted ({}); subscribing again", why);
+                problem("subscription faulted: " + why);
                 subscribe();
             }
         });
@@ -162,6 +166,18 @@ public final class IcwsConnection {
                 sessionGone(e.getMessage());
             } else {
                 retryReceiving(describe(failure));
+            }
+        });
+    }
+
+    /**
+     * A batch of the given session was handled and made durable: messages come through end to end, so whatever
+     * failed before works again (the backoff starts afresh).
+     */
+    public void batchHandled(long session) {
+        lane.execute(() -> {
+            if (session == generation && state == State.SUBSCRIBED && mode == Mode.SSE) {
+                received();
             }
         });
     }
@@ -255,6 +271,7 @@ public final class IcwsConnection {
     /** 400, 410 and the like: retrying cannot help until someone changes something; the schedule retries. */
     private void waitForSchedule(String problem) {
         state = State.FAILED;
+        failedAt = Instant.now();
         publish(servers.current());
         LOG.error("{}. Retrying cannot help; trying again at the next scheduled subscription (icws.subscribe.cron)",
                 problem);
@@ -263,6 +280,9 @@ public final class IcwsConnection {
     private void onSchedule() {
         switch (state) {
             case FAILED -> {
+                if (Duration.between(failedAt, Instant.now()).compareTo(settings.retryInitialDelay()) < 0) {
+                    return; // a firing just after the failure (the scheduler starting late) is not a retry
+                }
                 LOG.info("Scheduled retry after a failure that retrying could not help: {}", status.problem());
                 if (session == null) {
                     state = State.STARTING;
@@ -306,6 +326,7 @@ public final class IcwsConnection {
 
     private void decide(Mode chosen) {
         mode = chosen;
+        publish(session.server());
         LOG.info("Receiving license messages by {}", chosen == Mode.SSE ? "server-sent events"
                 : "polling every " + settings.pollInterval().toMillis() + " ms");
         subscribe();
@@ -375,7 +396,7 @@ public final class IcwsConnection {
             public void onOpen() {
                 lane.execute(() -> {
                     if (g == generation && stream == opened[0]) {
-                        received();
+                        status = new Status(state, session.server(), mode, null, null);
                     }
                 });
             }
@@ -411,6 +432,7 @@ public final class IcwsConnection {
                 LOG.warn("{}: this server does not offer server-sent events; polling every {} ms from now on",
                         e.getMessage(), settings.pollInterval().toMillis());
                 mode = Mode.POLL;
+                publish(session.server());
                 receive();
                 return;
             }

@@ -23,7 +23,6 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.state.LicenseChangeEvent;
-import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class Outbox extends ServiceSupport {
+public final class Outbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     private static final Pattern SEGMENT = Pattern.compile("outbox-(\\d{20})\\.jsonl");
@@ -61,6 +60,7 @@ public final class Outbox extends ServiceSupport {
     private boolean unsynced;
     private long nextSequence = 1;
     private boolean deletionAllowed;
+    private boolean running;
 
     public Outbox(Path directory, ObjectMapper mapper) {
         this.directory = directory;
@@ -72,8 +72,12 @@ public final class Outbox extends ServiceSupport {
         return directory;
     }
 
-    @Override
-    protected synchronized void doStart() throws IOException {
+    /**
+     * Opens the outbox: reads what the segments hold (cutting a torn last line). Not a Camel service on purpose:
+     * routes call it as a bean, and Camel stops the services of a route's beans with the route; the context owns
+     * its life instead ({@link #asService()}).
+     */
+    public synchronized void start() throws IOException {
         Files.createDirectories(directory);
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : files.toList()) {
@@ -86,12 +90,29 @@ public final class Outbox extends ServiceSupport {
                 }
             }
         }
+        running = true;
         LOG.debug("Outbox {} holds {} segment(s); next sequence {}", directory, segments.size(), nextSequence);
     }
 
-    @Override
-    protected synchronized void doStop() throws IOException {
-        // the target queues are their consumers': each closes its own when its loop has ended (release)
+    /** The outbox's life as a service of the CamelContext: started with it, stopped after the routes. */
+    public org.apache.camel.Service asService() {
+        Outbox outbox = this;
+        return new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStart() throws IOException {
+                outbox.start();
+            }
+
+            @Override
+            protected void doStop() throws IOException {
+                outbox.stop();
+            }
+        };
+    }
+
+    /** Closes the segment being written (synced first). The target queues are closed by their consumers. */
+    public synchronized void stop() throws IOException {
+        running = false;
         if (current != null) {
             if (unsynced) {
                 current.force(false);
@@ -121,7 +142,7 @@ public final class Outbox extends ServiceSupport {
         if (events.isEmpty()) {
             return List.of();
         }
-        if (!isRunAllowed()) {
+        if (!running) {
             throw new IllegalStateException("The outbox in " + directory + " is not running");
         }
         List<Entry> entries = new ArrayList<>(events.size());

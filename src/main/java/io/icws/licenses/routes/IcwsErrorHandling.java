@@ -2,6 +2,7 @@ package io.icws.licenses.routes;
 
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
 
 /**
  * Error handling as configuration (mirrors {@code routes/icws-error-handling.yaml}):
@@ -20,10 +21,10 @@ public class IcwsErrorHandling extends RouteConfigurationBuilder {
     @Override
     public void configuration() {
         routeConfiguration("icws-target")
-                .errorHandler(noErrorHandler());
+                .errorHandler(new NoErrorHandlerDefinition());
 
         routeConfiguration("icws-replay")
-                .onException(Exception.class).handled(false).logStackTrace(false).logExhausted(false)
+                .onException(Exception.class).logStackTrace(false).logExhausted(false)
                     .log(LoggingLevel.WARN, "io.icws.licenses.replay",
                             "Dead letter ${header.CamelFileName} cannot be sent again (${exception.message}); "
                                     + "moved to the folder failed");

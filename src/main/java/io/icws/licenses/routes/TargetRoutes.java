@@ -58,7 +58,7 @@ public class TargetRoutes extends RouteBuilder {
                 .end();
 
         // Dead letters moved into the replay folder go once more to the target that refused them.
-        from("file:{{icws.dead-letter.directory}}/replay?include=.*\\.json&delete=true&moveFailed=failed"
+        from("file:{{icws.dead-letter.directory}}/replay?include=.*[.]json&delete=true&moveFailed=failed"
                 + "&delay=1000").routeId("dead-letter-replay").routeConfigurationId("icws-replay")
                 .convertBodyTo(String.class)
                 .bean("icwsDeadLetters", "replay");

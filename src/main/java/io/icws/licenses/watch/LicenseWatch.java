@@ -337,8 +337,9 @@ public class LicenseWatch implements HttpClientConfigurer {
      *
      * @throws OutboxWriteException when the outbox cannot be synced (then the batch is derived again)
      */
-    public void commit() {
+    public void commit(Exchange exchange) {
         outbox.sync();
+        connection.batchHandled(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class));
         try {
             tracker.commit();
             if (stateProblem != null) {

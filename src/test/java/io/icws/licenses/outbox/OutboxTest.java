@@ -31,11 +31,13 @@ class OutboxTest {
     private final List<Outbox> opened = new ArrayList<>();
 
     @AfterEach
-    void stopAll() {
-        opened.forEach(Outbox::stop);
+    void stopAll() throws Exception {
+        for (Outbox outbox : opened) {
+            outbox.stop();
+        }
     }
 
-    private Outbox open() {
+    private Outbox open() throws Exception {
         Outbox outbox = new Outbox(dir, new ObjectMapper());
         outbox.start();
         opened.add(outbox);

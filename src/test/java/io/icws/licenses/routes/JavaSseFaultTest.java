@@ -1,6 +1,9 @@
 package io.icws.licenses.routes;
 
-/** The fault suite against the java routes, receiving by sse. */
+/**
+ * The fault suite against the java routes, receiving by server-sent events. (Polling runs against the YAML routes;
+ * DslParityTest shows the two DSLs build the same route model.)
+ */
 class JavaSseFaultTest extends LicenseRoutesFaultTest {
 
     @Override

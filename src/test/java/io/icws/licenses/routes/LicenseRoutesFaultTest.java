@@ -269,17 +269,19 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
                 .with("icws.notify.redelivery.attempts", "1000")
                 .start();
 
+        // DOWN from the start-up check on, and the three events wait
         await().atMost(Duration.ofSeconds(10)).until(() ->
-                routes.health("icws-target-file").getState() == HealthCheck.State.DOWN);
+                routes.health("icws-target-file").getState() == HealthCheck.State.DOWN
+                        && Integer.valueOf(3).equals(routes.health("icws-target-file").getDetails().get("queue.depth")));
         HealthCheck.Result down = routes.health("icws-target-file");
         assertThat(down.getMessage()).hasValueSatisfying(m -> assertThat(m).contains("3 waiting"));
         assertThat(down.getDetails()).containsKeys("last.error", "failing.event", "attempts")
                 .containsEntry("queue.depth", 3);
 
         Files.delete(changes);
-        await().atMost(Duration.ofSeconds(10)).until(() -> routes.health("icws-target-file").getState()
-                == HealthCheck.State.UP);
-        assertThat(routes.health("icws-target-file").getDetails()).containsEntry("queue.depth", 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(0).equals(
+                routes.health("icws-target-file").getDetails().get("queue.depth")));
+        assertThat(routes.health("icws-target-file").getState()).isEqualTo(HealthCheck.State.UP);
         try (var files = Files.list(changes)) {
             assertThat(files.filter(f -> f.toString().endsWith(".json"))).hasSize(3);
         }

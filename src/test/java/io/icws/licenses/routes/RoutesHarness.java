@@ -54,6 +54,8 @@ final class RoutesHarness implements AutoCloseable {
     /** Every JMS message received so far, in order: one per delivery. */
     final List<Message> jmsReceived = new CopyOnWriteArrayList<>();
     private final ObjectMapper mapper = new ObjectMapper();
+    private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+            new ch.qos.logback.core.read.ListAppender<>();
     private Main main;
     private Connection jms;
     private int jmsRead;
@@ -101,6 +103,20 @@ final class RoutesHarness implements AutoCloseable {
         return this;
     }
 
+    /** Keeps every log line from now until the harness closes, for {@link #logLines()}. */
+    RoutesHarness captureLog() {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        captured.start();
+        root.addAppender(captured);
+        return this;
+    }
+
+    /** The log lines captured since {@link #captureLog()}. */
+    List<String> logLines() {
+        return captured.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+    }
+
     /** Starts camel-main as the jar does. */
     RoutesHarness start() throws Exception {
         main = IcwsLicenseRoutesApplication.createMain();
@@ -130,6 +146,8 @@ final class RoutesHarness implements AutoCloseable {
             stop();
         } finally {
             simulator.close();
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .detachAppender(captured);
         }
     }
 

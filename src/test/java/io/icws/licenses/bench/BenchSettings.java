@@ -1,0 +1,96 @@
+package io.icws.licenses.bench;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What the benchmark does, from system properties ({@code mvn -Pbench verify -Dbench.latency.changes=200 ...});
+ * every value has a default that keeps the whole run within about ten minutes on two cores.
+ */
+record BenchSettings(
+        Set<String> only,
+        int latencyChanges,
+        int latencyWarmup,
+        int spacingMinMs,
+        int spacingMaxMs,
+        Duration idleWindow,
+        List<Integer> footprintConnections,
+        Duration footprintSettle,
+        Duration footprintWindow,
+        String footprintHeap,
+        int burstChanges,
+        int burstPollMs,
+        Duration burstTimeout,
+        int startupRuns,
+        Duration startTimeout,
+        Duration deliveryTimeout) {
+
+    static final String SECTIONS = "latency,footprint,burst,startup";
+
+    static BenchSettings fromSystemProperties() {
+        return new BenchSettings(
+                Arrays.stream(text("bench.only", SECTIONS).split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                        .collect(Collectors.toUnmodifiableSet()),
+                integer("bench.latency.changes", 100),
+                integer("bench.latency.warmup", 20),
+                integer("bench.latency.spacing.min", 20),
+                integer("bench.latency.spacing.max", 80),
+                seconds("bench.idle.window", 30),
+                Arrays.stream(text("bench.footprint.connections", "1,50,200").split(",")).map(String::trim)
+                        .filter(s -> !s.isEmpty()).map(Integer::valueOf).toList(),
+                seconds("bench.footprint.settle", 10),
+                seconds("bench.footprint.window", 20),
+                text("bench.footprint.heap", "-Xmx256m"),
+                integer("bench.burst.changes", 10_000),
+                integer("bench.burst.poll", 250),
+                seconds("bench.burst.timeout", 240),
+                integer("bench.startup.runs", 3),
+                seconds("bench.start.timeout", 120),
+                seconds("bench.delivery.timeout", 60));
+    }
+
+    boolean runs(String section) {
+        return only.contains(section);
+    }
+
+    /** The settings as printed next to the figures. */
+    Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bench.only", String.join(",", only.stream().sorted().toList()));
+        m.put("bench.latency.changes", latencyChanges);
+        m.put("bench.latency.warmup", latencyWarmup);
+        m.put("bench.latency.spacing.min (ms)", spacingMinMs);
+        m.put("bench.latency.spacing.max (ms)", spacingMaxMs);
+        m.put("bench.idle.window (s)", idleWindow.toSeconds());
+        m.put("bench.footprint.connections", footprintConnections.stream().map(String::valueOf)
+                .collect(Collectors.joining(",")));
+        m.put("bench.footprint.settle (s)", footprintSettle.toSeconds());
+        m.put("bench.footprint.window (s)", footprintWindow.toSeconds());
+        m.put("bench.footprint.heap", footprintHeap);
+        m.put("bench.burst.changes", burstChanges);
+        m.put("bench.burst.poll (ms)", burstPollMs);
+        m.put("bench.burst.timeout (s)", burstTimeout.toSeconds());
+        m.put("bench.startup.runs", startupRuns);
+        m.put("bench.start.timeout (s)", startTimeout.toSeconds());
+        m.put("bench.delivery.timeout (s)", deliveryTimeout.toSeconds());
+        return m;
+    }
+
+    private static String text(String key, String def) {
+        String v = System.getProperty(key);
+        return v == null || v.isBlank() ? def : v.trim();
+    }
+
+    private static int integer(String key, int def) {
+        return Integer.parseInt(text(key, String.valueOf(def)));
+    }
+
+    private static Duration seconds(String key, int def) {
+        return Duration.ofSeconds(Long.parseLong(text(key, String.valueOf(def))));
+    }
+}

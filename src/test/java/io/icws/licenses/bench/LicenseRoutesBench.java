@@ -1,0 +1,925 @@
+package io.icws.licenses.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import io.icws.licenses.simulator.IcwsSimulator;
+import io.icws.licenses.simulator.RecordedRequest;
+import io.icws.licenses.simulator.SimulatedUser;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.LoggerFactory;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The benchmark of the packaged jar ({@code mvn -B -Pbench verify}): the jar runs as a process against the ICWS
+ * simulator running in this JVM, on loopback; each measurement is one test, run in order, adding its figures to
+ * one {@link BenchResults}, written at the end to {@code target/bench/results.md} (also printed) and
+ * {@code target/bench/results.json}. Nothing about speed is asserted: a test fails only when something does not
+ * work at all (no event arrives, the jar does not start). Settings: {@link BenchSettings}.
+ *
+ * <ol>
+ *   <li>change → file and change → JMS latency, polling at 1 s, polling at 250 ms, server-sent events;</li>
+ *   <li>ICWS requests per minute of an idle connection, same three set-ups (after the latency series);</li>
+ *   <li>idle CPU, RSS and threads of the jar with 1, 50 and 200 connections (SSE), and the time to subscribe all;</li>
+ *   <li>a burst of 10,000 changes: events/s to files, to files + JMS, and through a hand-written loop (the floor);</li>
+ *   <li>JVM start → first subscription on the jar's embedded defaults.</li>
+ * </ol>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LicenseRoutesBench {
+
+    private static final String PASSWORD = "secret";
+    private static final String TOGGLED = "I3_ACCESS_FEEDBACK";
+    private static final String SUBSCRIBED = "Subscribed to license messages";
+    private static final String RUNNING = "ICWS license routes running";
+    private static final String SUBSCRIPTION_PATH = "/messaging/subscriptions/licenses";
+    private static final Pattern CHANGE_FILE =
+            Pattern.compile("^([^_]+)_(.+)_(observed|assigned|unassigned)_([0-9a-fA-F-]{36})\\.json$");
+    private static final Pattern SESSION_IN_PATH = Pattern.compile("^/icws/[0-9a-f]{16,}(/.*)?$");
+    private static final Duration STOP_LIMIT = Duration.ofSeconds(15);
+
+    private final BenchResults results = new BenchResults();
+    private final Random random = new Random();
+    private final Map<String, Object> stopTimes = new LinkedHashMap<>();
+    private final long benchStart = System.nanoTime();
+    private BenchSettings settings;
+    private Path benchDir;
+    private Path logDir;
+    private Path jarCopy;
+
+    // ------------------------------------------------------------------------------------------ set-up
+
+    @BeforeAll
+    void setUp() throws IOException {
+        quiet("io.icws.licenses.simulator"); // one INFO line per change and per session otherwise
+        quiet("org.apache.activemq");
+        settings = BenchSettings.fromSystemProperties();
+        benchDir = BenchJar.baseDir().resolve("target/bench");
+        logDir = benchDir.resolve("logs");
+        BenchJar.deleteTree(logDir); // the logs kept are this run's
+        Files.createDirectories(logDir);
+        Path jar = BenchJar.baseDir().resolve("target/icws-license-routes.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("the packaged jar " + jar + " is missing: run mvn -Pbench verify");
+        }
+        Map<String, Object> machine = Machine.describe(jar);
+        machine.put("load average at the start (1, 5, 15 min)", ProcStats.loadAverage());
+        results.machine(machine);
+        jarCopy = BenchJar.usePrivateCopy();
+        results.settings(settings.describe());
+        progress("settings: " + settings.describe());
+        progress("machine: " + Machine.describe(jar));
+        results.note("Every jar runs as its own process (`java [-Xmx…] -jar target/icws-license-routes.jar`, the JVM "
+                + "of this build, default heap unless said) in its own temporary folder (state, outbox, dead letters, "
+                + "changes, broker inside it), against an `IcwsSimulator` in the benchmark's JVM on 127.0.0.1; ports "
+                + "are chosen free at run time. Jar logs: `target/bench/logs/`.");
+        results.note("The jar run is a copy of target/icws-license-routes.jar and target/lib/ made at the start of the "
+                + "benchmark (" + jarCopy + "), so that another build of the project cannot replace it during the run.");
+        results.note("Other processes' CPU: over every measured window, the machine's busy time (/proc/stat) minus the "
+                + "jar's and the benchmark JVM's, as % of one core — shown in the notes as 'others'. This is a shared "
+                + "2-core machine: figures measured while others were busy are less reliable.");
+        results.note("Unless a row says otherwise the jar runs with `icws.subscribe.jitter=0`, "
+                + "`icws.shutdown.timeout=2000`, health on a free port, file target on, the log target on its "
+                + "default (on), and JMS on the embedded broker (its TCP acceptor on a free port).");
+    }
+
+    @AfterAll
+    void writeResults() throws IOException {
+        BenchJar.killAll();
+        BenchJar.deleteTree(jarCopy);
+        results.machine(Map.of("load average at the end (1, 5, 15 min)", ProcStats.loadAverage()));
+        results.raw("stopSeconds", stopTimes);
+        results.note(String.format(Locale.ROOT, "Whole benchmark (inside the failsafe JVM): %.0f s.",
+                (System.nanoTime() - benchStart) / 1e9));
+        results.write(benchDir);
+    }
+
+    // ------------------------------------------------------------------------------------------ 1 + 2
+
+    private record Setup(String id, String label, List<String> receive) {
+    }
+
+    @Test
+    @Order(1)
+    void latencyAndIdleRequests() throws Exception {
+        if (!settings.runs("latency")) {
+            return;
+        }
+        results.note("1. Latency: the jar subscribed to " + TOGGLED + " and two more licenses of user agent1; "
+                + settings.latencyWarmup() + " warm-up changes (not counted), then " + settings.latencyChanges()
+                + " changes spaced by a random " + settings.spacingMinMs() + "–" + settings.spacingMaxMs()
+                + " ms, each toggling " + TOGGLED + " with `setLicenseAssigned`. Time from `System.nanoTime()` just "
+                + "before `setLicenseAssigned` to (a) the change file appearing — a `java.nio` WatchService (inotify) "
+                + "on the changes folder, read by a thread of its own that takes the time as it gets the event "
+                + "(resolution well under 1 ms; the rename of `.writing-…` to the final name counts) — and (b) the "
+                + "JMS message arriving in a listener on the embedded broker's TCP port. Files are matched to changes "
+                + "by order and checked by license and changeType; JMS messages by the eventId of the file name. "
+                + "Percentiles are nearest-rank (p99 of 100 samples is the 99th smallest).");
+        results.note("2. Idle requests: right after the latency series of each set-up, no change for "
+                + settings.idleWindow().toSeconds() + " s; the simulator's request log (cleared at the start) counts "
+                + "every ICWS request answered in the window, scaled to a minute. Windows are kept clear of the "
+                + "default `icws.subscribe.cron` firings (every 15 min), which add one PUT per connection. The jar's "
+                + "CPU over the same window is shown too.");
+        List<Setup> setups = List.of(
+                new Setup("poll-1s", "polling 1 s", List.of("-Dicws.receive=poll", "-Dicws.poll.interval=1000")),
+                new Setup("poll-250ms", "polling 250 ms", List.of("-Dicws.receive=poll", "-Dicws.poll.interval=250")),
+                new Setup("sse", "server-sent events", List.of("-Dicws.receive=sse")));
+        List<String> failed = new ArrayList<>();
+        for (Setup s : setups) {
+            try {
+                latencySetup(s);
+            } catch (Exception | AssertionError e) {
+                failed.add(s.label() + ": " + e);
+                results.problem("latency " + s.label() + " did not complete: " + e);
+                results.add("1", "change → file latency", s.label(), "p50", null, 1, "ms", "failed: " + e.getMessage());
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new AssertionError("latency set-ups that did not work: " + failed);
+        }
+    }
+
+    private void latencySetup(Setup s) throws Exception {
+        progress("latency " + s.label() + ": starting");
+        Path dir = Files.createTempDirectory("icws-bench-" + s.id() + "-");
+        IcwsSimulator sim = IcwsSimulator.builder().port(0).users(List.of(SimulatedUser.demo())).build().start();
+        BenchJar jar = null;
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+            int jmsPort = BenchJar.freePort();
+            List<String> args = jarArgs(dir, sim.baseUri());
+            args.add("-Dicws.user=agent1");
+            args.add("-Dicws.notify.jms.embedded-port=" + jmsPort);
+            args.addAll(s.receive());
+            jar = BenchJar.start("latency-" + s.id(), dir, logDir.resolve("latency-" + s.id() + ".log"), args);
+            awaitLine(jar, RUNNING, 1, settings.startTimeout());
+            awaitCount(jar, "3 observed files", files::count, 3, settings.startTimeout());
+            try (JmsArrivals jms = JmsArrivals.connect(jmsPort, settings.startTimeout())) {
+                awaitCount(jar, "3 observed JMS messages", jms::count, 3, settings.startTimeout());
+                boolean[] assigned = {false}; // the demo user's I3_ACCESS_FEEDBACK starts unassigned
+
+                // warm-up
+                int n0 = settings.latencyWarmup();
+                changes(sim, n0, assigned, null);
+                awaitCount(jar, "warm-up files", files::count, 3 + n0, settings.deliveryTimeout());
+                awaitCount(jar, "warm-up JMS messages", jms::count, 3 + n0, settings.deliveryTimeout());
+
+                // measured
+                int n = settings.latencyChanges();
+                int baseFiles = files.count();
+                int baseJms = jms.count();
+                String[] expected = new String[n];
+                long[] t0 = changes(sim, n, assigned, expected);
+                awaitCount(jar, "measured files", files::count, baseFiles + n, settings.deliveryTimeout());
+                awaitCount(jar, "measured JMS messages", jms::count, baseJms + n, settings.deliveryTimeout());
+
+                double[] fileMs = new double[n];
+                double[] jmsMs = new double[n];
+                Map<String, Integer> byId = new HashMap<>();
+                int mismatched = 0;
+                List<FileArrivals.Arrival> fa = files.arrivals().subList(baseFiles, baseFiles + n);
+                for (int k = 0; k < n; k++) {
+                    Matcher m = CHANGE_FILE.matcher(fa.get(k).name());
+                    if (!m.matches() || !m.group(2).equals(TOGGLED) || !m.group(3).equals(expected[k])) {
+                        mismatched++;
+                    }
+                    if (m.matches()) {
+                        byId.put(m.group(4), k);
+                    }
+                    fileMs[k] = (fa.get(k).nanos() - t0[k]) / 1e6;
+                }
+                int unmatchedJms = 0;
+                int outOfOrderJms = 0;
+                Arrays.fill(jmsMs, Double.NaN);
+                List<JmsArrivals.Arrival> ja = jms.arrivals().subList(baseJms, baseJms + n);
+                for (int j = 0; j < n; j++) {
+                    Integer k = byId.get(ja.get(j).eventId());
+                    if (k == null) {
+                        unmatchedJms++;
+                        continue;
+                    }
+                    if (k != j) {
+                        outOfOrderJms++;
+                    }
+                    jmsMs[k] = (ja.get(j).nanos() - t0[k]) / 1e6;
+                }
+                double[] jmsMatched = Arrays.stream(jmsMs).filter(v -> !Double.isNaN(v)).toArray();
+                String check = (mismatched == 0 ? "" : mismatched + " file(s) not matching the change in order; ")
+                        + (unmatchedJms == 0 ? "" : unmatchedJms + " JMS message(s) with no matching file; ")
+                        + (outOfOrderJms == 0 ? "" : outOfOrderJms + " JMS message(s) out of order; ")
+                        + (files.rescans() == 0 ? "" : files.rescans() + " file time(s) from a folder rescan; ");
+                if (!check.isEmpty()) {
+                    results.problem("latency " + s.label() + ": " + check);
+                }
+                String note = n + " changes; " + check;
+                addLatency("change → file latency", s.label(), fileMs, note);
+                addLatency("change → JMS latency", s.label(), jmsMatched, note);
+                Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("changeToFileMs", round(fileMs));
+                raw.put("changeToJmsMs", round(jmsMs));
+                raw.put("fileNameMismatches", mismatched);
+                raw.put("jmsUnmatched", unmatchedJms);
+                raw.put("jmsOutOfOrder", outOfOrderJms);
+                raw.put("watchServiceOverflows", files.overflows());
+                results.raw("latency." + s.id(), raw);
+                progress(String.format(Locale.ROOT, "latency %s: file p50 %.1f ms p99 %.1f ms; JMS p50 %.1f ms",
+                        s.label(), BenchResults.percentile(fileMs, 50), BenchResults.percentile(fileMs, 99),
+                        BenchResults.percentile(jmsMatched, 50)));
+
+                // 2. idle requests
+                idleRequests(s, sim, jar, files.count(), files, jms.count(), jms);
+            }
+        } finally {
+            stop(jar);
+            sim.close();
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    /** Makes n changes of the toggled license, paced; returns the time just before each. */
+    private long[] changes(IcwsSimulator sim, int n, boolean[] assigned, String[] expected) throws InterruptedException {
+        long[] t0 = new long[n];
+        for (int k = 0; k < n; k++) {
+            boolean next = !assigned[0];
+            t0[k] = System.nanoTime();
+            if (!sim.setLicenseAssigned("agent1", TOGGLED, next)) {
+                throw new IllegalStateException("the simulator did not change " + TOGGLED);
+            }
+            assigned[0] = next;
+            if (expected != null) {
+                expected[k] = next ? "assigned" : "unassigned";
+            }
+            if (k < n - 1) {
+                // pacing at a chosen rate, not waiting for anything
+                Thread.sleep(settings.spacingMinMs()
+                        + random.nextInt(settings.spacingMaxMs() - settings.spacingMinMs() + 1));
+            }
+        }
+        return t0;
+    }
+
+    private void addLatency(String measurement, String setup, double[] ms, String note) {
+        results.add("1", measurement, setup, "p50", BenchResults.percentile(ms, 50), 1, "ms", "");
+        results.add("1", measurement, setup, "p99", BenchResults.percentile(ms, 99), 1, "ms", "");
+        results.add("1", measurement, setup, "max", BenchResults.max(ms), 1, "ms", note);
+    }
+
+    private void idleRequests(Setup s, IcwsSimulator sim, BenchJar jar, int filesBefore, FileArrivals files,
+                              int jmsBefore, JmsArrivals jms) {
+        Duration window = settings.idleWindow();
+        avoidCronFiring(window);
+        progress("idle requests " + s.label() + ": " + window.toSeconds() + " s window");
+        sim.clearRequests();
+        Instant from = Instant.now();
+        ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+        long[] maxRss = {ProcStats.rssKiB(jar.pid())};
+        hold(window, () -> maxRss[0] = Math.max(maxRss[0], ProcStats.rssKiB(jar.pid())));
+        ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+        Instant to = Instant.now();
+        List<RecordedRequest> requests = sim.requests().stream()
+                .filter(r -> !r.time().isBefore(from) && !r.time().isAfter(to)).toList();
+        double seconds = (c1.nanos() - c0.nanos()) / 1e9;
+        double perMinute = requests.size() * 60.0 / seconds;
+        Map<String, Long> breakdown = breakdown(requests);
+        int extraFiles = files.count() - filesBefore;
+        int extraJms = jms.count() - jmsBefore;
+        String note = String.format(Locale.ROOT, "%d request(s) in %.1f s: %s", requests.size(), seconds,
+                breakdown.isEmpty() ? "none" : breakdown);
+        if (extraFiles != 0 || extraJms != 0) {
+            results.problem("idle " + s.label() + ": " + extraFiles + " file(s) and " + extraJms
+                    + " JMS message(s) arrived in a window with no change (duplicates?)");
+        }
+        results.add("2", "ICWS requests per idle connection", s.label(), "requests per minute", perMinute, 1,
+                "req/min", note);
+        results.add("2", "jar CPU while idle (1 connection, default heap)", s.label(), "CPU",
+                ProcStats.cpuPercent(c0, c1), 2, "% of one core",
+                String.format(Locale.ROOT, "RSS max %.0f MiB, %d threads; others %.0f %%", maxRss[0] / 1024.0,
+                        ProcStats.threads(jar.pid()), ProcStats.otherPercent(c0, c1)));
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("windowSeconds", seconds);
+        raw.put("requests", requests.size());
+        raw.put("breakdown", breakdown);
+        raw.put("cpuPercent", ProcStats.cpuPercent(c0, c1));
+        raw.put("othersPercent", ProcStats.otherPercent(c0, c1));
+        results.raw("idle." + s.id(), raw);
+    }
+
+    // ------------------------------------------------------------------------------------------ 3
+
+    @Test
+    @Order(2)
+    void idleFootprint() throws Exception {
+        if (!settings.runs("footprint")) {
+            return;
+        }
+        results.note("3. Footprint: one jar with N connections (`icws.connections=c001,…`), each its own user "
+                + "(u001…, the demo user's three licenses) on one simulator, `icws.receive=sse`, jar run with "
+                + settings.footprintHeap() + "; simulator keep-alive comments every 5 s (its default). Measured "
+                + "after every connection logged `" + SUBSCRIBED + "` and the 3 × N observed events reached the "
+                + "files, then " + settings.footprintSettle().toSeconds() + " s to settle, over a "
+                + settings.footprintWindow().toSeconds() + " s window: CPU from /proc/<pid>/stat (utime + stime), "
+                + "RSS (VmRSS, at the end and the highest of 1 s samples) and Threads from /proc/<pid>/status. "
+                + "Time to all subscribed: process start to the time stamp of the N-th `" + SUBSCRIBED + "` log "
+                + "line (ms resolution); the simulator's N-th answered PUT …" + SUBSCRIPTION_PATH + " is given as a "
+                + "check.");
+        List<String> failed = new ArrayList<>();
+        for (int n : settings.footprintConnections()) {
+            try {
+                footprint(n);
+            } catch (Exception | AssertionError e) {
+                failed.add(n + " connections: " + e);
+                results.problem("footprint with " + n + " connections did not complete: " + e);
+                results.add("3", "idle footprint (SSE, " + settings.footprintHeap() + ")", n + " connection(s)",
+                        "CPU", null, 2, "% of one core", "failed: " + e.getMessage());
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new AssertionError("footprint runs that did not work: " + failed);
+        }
+    }
+
+    private void footprint(int n) throws Exception {
+        progress("footprint " + n + " connection(s): starting");
+        Map<String, Boolean> licenses = SimulatedUser.demo().licenses();
+        List<SimulatedUser> users = IntStream.rangeClosed(1, n)
+                .mapToObj(i -> new SimulatedUser(String.format("u%03d", i), PASSWORD, licenses)).toList();
+        Path dir = Files.createTempDirectory("icws-bench-footprint-" + n + "-");
+        IcwsSimulator sim = IcwsSimulator.builder().port(0).users(users).build().start();
+        BenchJar jar = null;
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+            List<String> args = new ArrayList<>();
+            args.add(settings.footprintHeap());
+            args.addAll(jarArgs(dir, sim.baseUri()));
+            args.add("-Dicws.receive=sse");
+            args.add("-Dicws.notify.jms.embedded-port=" + BenchJar.freePort());
+            args.add("-Dicws.connections=" + IntStream.rangeClosed(1, n).mapToObj(i -> String.format("c%03d", i))
+                    .collect(Collectors.joining(",")));
+            for (int i = 1; i <= n; i++) {
+                args.add(String.format("-Dicws.connections.c%03d.user=u%03d", i, i));
+            }
+            String name = "footprint-" + n;
+            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"), args);
+            awaitLine(jar, SUBSCRIBED, n, settings.startTimeout());
+            long startupTicks = ProcStats.cpuTicks(jar.pid());
+            String startupLoad = ProcStats.loadAverage();
+            BenchJar j = jar;
+            double toAllMs = j.linesWith(SUBSCRIBED).stream().mapToLong(l -> j.sinceStart(l).toMillis()).max()
+                    .orElseThrow();
+            List<Instant> puts = sim.requests().stream()
+                    .filter(r -> r.method().equals("PUT") && r.path().endsWith(SUBSCRIPTION_PATH) && r.status() == 200)
+                    .map(RecordedRequest::time).sorted().toList();
+            Double simToAllMs = puts.size() >= n
+                    ? (double) Duration.between(jar.startedAt, puts.get(n - 1)).toMillis() : null;
+            awaitCount(jar, "3 × " + n + " observed files", files::count, 3 * n, settings.startTimeout());
+            progress("footprint " + n + ": all subscribed after " + (long) toAllMs + " ms; settling");
+
+            Duration window = settings.footprintWindow();
+            avoidCronFiring(settings.footprintSettle().plus(window));
+            hold(settings.footprintSettle(), () -> { });
+            int streams = sim.openStreams();
+            sim.clearRequests();
+            ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+            long[] maxRss = {ProcStats.rssKiB(jar.pid())};
+            long[] maxThreads = {ProcStats.threads(jar.pid())};
+            hold(window, () -> {
+                maxRss[0] = Math.max(maxRss[0], ProcStats.rssKiB(j.pid()));
+                maxThreads[0] = Math.max(maxThreads[0], ProcStats.threads(j.pid()));
+            });
+            ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+            long rss = ProcStats.rssKiB(jar.pid());
+            long threads = ProcStats.threads(jar.pid());
+            long peak = ProcStats.peakRssKiB(jar.pid());
+            double seconds = (c1.nanos() - c0.nanos()) / 1e9;
+            List<RecordedRequest> requests = sim.requests();
+            double cpu = ProcStats.cpuPercent(c0, c1);
+            String setup = n + " connection(s)";
+            String m = "idle footprint (SSE, " + settings.footprintHeap() + ")";
+            results.add("3", m, setup, "CPU", cpu, 2, "% of one core",
+                    String.format(Locale.ROOT, "over %.1f s; %d open event stream(s) at the simulator; others %.0f %%",
+                            seconds, streams, ProcStats.otherPercent(c0, c1)));
+            results.add("3", m, setup, "RSS", rss / 1024.0, 0, "MiB",
+                    String.format(Locale.ROOT, "max in window %.0f MiB; VmHWM since start %.0f MiB",
+                            maxRss[0] / 1024.0, peak / 1024.0));
+            results.add("3", m, setup, "threads", (double) threads, 0, "threads",
+                    maxThreads[0] != threads ? "max in window " + maxThreads[0] : "");
+            results.add("3", m, setup, "ICWS requests per connection", requests.size() * 60.0 / seconds / n, 2,
+                    "req/min", requests.size() + " request(s) in the window: "
+                            + (requests.isEmpty() ? "none" : breakdown(requests)));
+            results.add("3", "process start → all connections subscribed", setup, "time", toAllMs, 0, "ms",
+                    simToAllMs == null ? "" : String.format(Locale.ROOT, "simulator: %d-th PUT answered at %.0f ms",
+                            n, simToAllMs));
+            results.add("3", "process start → all connections subscribed", setup, "jar CPU used",
+                    startupTicks / (double) ProcStats.clockTicks(), 1, "CPU s",
+                    String.format(Locale.ROOT, "machine load average then: %s", startupLoad));
+            Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("cpuPercent", cpu);
+            raw.put("windowSeconds", seconds);
+            raw.put("rssKiB", rss);
+            raw.put("maxRssKiBInWindow", maxRss[0]);
+            raw.put("vmHwmKiB", peak);
+            raw.put("threads", threads);
+            raw.put("openStreams", streams);
+            raw.put("requestsInWindow", requests.size());
+            raw.put("toAllSubscribedMs", toAllMs);
+            raw.put("toAllSubscribedSimulatorMs", simToAllMs);
+            raw.put("startupCpuSeconds", startupTicks / (double) ProcStats.clockTicks());
+            raw.put("othersPercent", ProcStats.otherPercent(c0, c1));
+            results.raw("footprint." + n, raw);
+            progress(String.format(Locale.ROOT, "footprint %d: CPU %.2f %%, RSS %.0f MiB, %d threads", n, cpu,
+                    rss / 1024.0, threads));
+        } finally {
+            stop(jar);
+            sim.close();
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ 4
+
+    @Test
+    @Order(3)
+    void burst() throws Exception {
+        if (!settings.runs("burst")) {
+            return;
+        }
+        int n = settings.burstChanges();
+        int poll = settings.burstPollMs();
+        results.note("4. Burst: " + n + " license messages (`isDelta:true`, one item each, alternating licenses "
+                + "BURST_A and BURST_B between unassigned and assigned, so each is one change) queued at once with "
+                + "`queueMessage` to a session that polls every " + poll + " ms, after its first snapshot (2 observed "
+                + "events) was delivered. Events/s = " + n + " ÷ (time from just before the first `queueMessage` to "
+                + "the " + n + "-th file / JMS message; WatchService as in 1). Jar runs: `icws.receive=poll`, "
+                + "`icws.notify.log.enabled=false`; JMS off, then on (persistent messages, embedded broker). The "
+                + "floor: a hand-written loop in the benchmark's JVM (JDK HttpClient + Jackson; log in, PUT the "
+                + "subscription, GET the messages every " + poll + " ms, one small JSON file per license item written "
+                + "under a temporary name and renamed atomically; no fsync, no state). Same simulator, one user per "
+                + "run, runs one after the other.");
+        Map<String, Boolean> licenses = new LinkedHashMap<>();
+        licenses.put("BURST_A", true);
+        licenses.put("BURST_B", true);
+        List<SimulatedUser> users = List.of(new SimulatedUser("burst-files", PASSWORD, licenses),
+                new SimulatedUser("burst-jms", PASSWORD, licenses), new SimulatedUser("burst-loop", PASSWORD, licenses));
+        List<String> messages = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String license = i % 2 == 0 ? "BURST_A" : "BURST_B";
+            boolean assigned = (i / 2) % 2 == 1; // A: false, B: false, A: true, B: true, …
+            messages.add("{\"__type\":\"urn:inin.com:licenses:licenseMessage\",\"isDelta\":true,"
+                    + "\"licenseAssignedStatusList\":[{\"name\":\"" + license + "\",\"isAssigned\":" + assigned + "}]}");
+        }
+        List<String> failed = new ArrayList<>();
+        Double filesOnly = null;
+        Double[] withJms = {null, null};
+        Double loop = null;
+        try (IcwsSimulator sim = IcwsSimulator.builder().port(0).users(users).build().start()) {
+            try {
+                filesOnly = burstJar(sim, "burst-files", false, messages)[0];
+            } catch (Exception | AssertionError e) {
+                failed.add("jar, files: " + e);
+            }
+            try {
+                withJms = burstJar(sim, "burst-jms", true, messages);
+            } catch (Exception | AssertionError e) {
+                failed.add("jar, files + JMS: " + e);
+            }
+            try {
+                loop = burstLoop(sim, messages);
+            } catch (Exception | AssertionError e) {
+                failed.add("hand-written loop: " + e);
+            }
+        }
+        String m = "burst of " + n + " changes, poll " + poll + " ms";
+        if (filesOnly != null && loop != null) {
+            results.add("4", m, "jar (files) ÷ loop", "ratio", filesOnly / loop, 2, "×", "");
+        }
+        if (withJms[0] != null && loop != null) {
+            results.add("4", m, "jar (files + JMS), files ÷ loop", "ratio", withJms[0] / loop, 2, "×", "");
+        }
+        if (withJms[1] != null && loop != null) {
+            results.add("4", m, "jar (files + JMS), JMS ÷ loop", "ratio", withJms[1] / loop, 2, "×", "");
+        }
+        failed.forEach(f -> results.problem("burst " + f));
+        if (!failed.isEmpty()) {
+            throw new AssertionError("burst runs that did not work: " + failed);
+        }
+    }
+
+    /** One jar burst; returns events/s to files and (JMS on) to JMS. */
+    private Double[] burstJar(IcwsSimulator sim, String user, boolean jmsOn, List<String> messages) throws Exception {
+        int n = messages.size();
+        String label = jmsOn ? "jar: files + persistent JMS" : "jar: files (JMS off)";
+        progress("burst " + label + ": starting");
+        Path dir = Files.createTempDirectory("icws-bench-" + user + "-");
+        BenchJar jar = null;
+        JmsArrivals jms = null;
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+            int jmsPort = BenchJar.freePort();
+            List<String> args = jarArgs(dir, sim.baseUri());
+            args.addAll(List.of("-Dicws.user=" + user, "-Dicws.licenses=BURST_A,BURST_B", "-Dicws.receive=poll",
+                    "-Dicws.poll.interval=" + settings.burstPollMs(), "-Dicws.notify.log.enabled=false",
+                    "-Dicws.notify.jms.enabled=" + jmsOn));
+            if (jmsOn) {
+                args.add("-Dicws.notify.jms.embedded-port=" + jmsPort);
+            }
+            jar = BenchJar.start(user, dir, logDir.resolve(user + ".log"), args);
+            awaitLine(jar, RUNNING, 1, settings.startTimeout());
+            awaitCount(jar, "2 observed files", files::count, 2, settings.startTimeout());
+            if (jmsOn) {
+                jms = JmsArrivals.connect(jmsPort, settings.startTimeout());
+                awaitCount(jar, "2 observed JMS messages", jms::count, 2, settings.startTimeout());
+            }
+            ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+            Instant wall0 = Instant.now();
+            long t0 = System.nanoTime();
+            for (String message : messages) {
+                sim.queueMessage(user, message);
+            }
+            long queued = System.nanoTime();
+            JmsArrivals j = jms;
+            boolean complete = awaitQuietly(jar, () -> files.count() >= 2 + n && (j == null || j.count() >= 2 + n),
+                    settings.burstTimeout());
+            ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+            long rss = ProcStats.rssKiB(jar.pid());
+            String m = "burst of " + n + " changes, poll " + settings.burstPollMs() + " ms";
+            Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("queueingMs", (queued - t0) / 1e6);
+            Double fileRate = rate(m, label, "events/s to files", files.count() - 2, n,
+                    files.count() >= 2 + n ? files.nth(2 + n).nanos() : System.nanoTime(), t0, raw, "files");
+            Double jmsRate = null;
+            if (jms != null) {
+                jmsRate = rate(m, label, "events/s to JMS", jms.count() - 2, n,
+                        jms.count() >= 2 + n ? jms.nth(2 + n).nanos() : System.nanoTime(), t0, raw, "jms");
+            }
+            // where the time goes: the route's last batch ends with the state saved (after the outbox fsync)
+            Instant stateSaved = lastModified(dir.resolve("state"));
+            if (stateSaved != null && stateSaved.isAfter(wall0)) {
+                double routeSeconds = Duration.between(wall0, stateSaved).toNanos() / 1e9;
+                long polls = sim.requests().stream().filter(r -> !r.time().isBefore(wall0) && r.method().equals("GET")
+                        && r.path().endsWith("/messaging/messages") && r.status() == 200).count();
+                results.add("4", m, label, "route: queueing → last batch committed", routeSeconds, 2, "s",
+                        String.format(Locale.ROOT, "%.0f events/s through the route (split, state, outbox append + "
+                                + "fsync, state saved: the state file's last modification); %d poll(s) answered "
+                                + "since the queueing began", n / routeSeconds, polls));
+                raw.put("routeSeconds", routeSeconds);
+                raw.put("pollsDuringBurst", polls);
+            }
+            double cpuSeconds = ProcStats.cpuSeconds(c0, c1);
+            results.add("4", m, label, "jar CPU per 1,000 events", cpuSeconds * 1000 / n, 2, "CPU s",
+                    String.format(Locale.ROOT, "%.1f CPU s in all (%.0f %% of one core); RSS after %.0f MiB; "
+                                    + "queueing took %.0f ms; others %.0f %%%s", cpuSeconds, ProcStats.cpuPercent(c0, c1),
+                            rss / 1024.0, (queued - t0) / 1e6, ProcStats.otherPercent(c0, c1),
+                            files.rescans() == 0 ? "" : "; " + files.rescans() + " file time(s) from a folder rescan"));
+            raw.put("cpuSeconds", cpuSeconds);
+            raw.put("othersPercent", ProcStats.otherPercent(c0, c1));
+            raw.put("rssKiBAfter", rss);
+            raw.put("watchServiceOverflows", files.overflows());
+            raw.put("fileTimesFromRescan", files.rescans());
+            raw.put("filesListed", files.listCount());
+            raw.put("typeCounts", typeCounts(files));
+            results.raw("burst." + user, raw);
+            if (!complete) {
+                results.problem("burst " + label + ": not complete after " + settings.burstTimeout().toSeconds()
+                        + " s: " + (files.count() - 2) + " files" + (jms == null ? "" : ", " + (jms.count() - 2)
+                        + " JMS messages") + " of " + n);
+            }
+            if (files.count() - 2 == 0) {
+                throw new AssertionError("no event of the burst reached the files");
+            }
+            progress("burst " + label + ": files " + fmt(fileRate) + " events/s" + (jmsRate == null ? ""
+                    : ", JMS " + fmt(jmsRate) + " events/s"));
+            return new Double[] {fileRate, jmsRate};
+        } finally {
+            if (jms != null) {
+                jms.close();
+            }
+            stop(jar);
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    private Double burstLoop(IcwsSimulator sim, List<String> messages) throws Exception {
+        int n = messages.size();
+        String label = "hand-written loop (floor)";
+        progress("burst " + label + ": starting");
+        Path dir = Files.createTempDirectory("icws-bench-loop-");
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"));
+             HandWrittenLoop loop = new HandWrittenLoop(sim.baseUri(), "burst-loop", PASSWORD,
+                     List.of("BURST_A", "BURST_B"), dir.resolve("changes"), Duration.ofMillis(settings.burstPollMs()))) {
+            loop.start();
+            await("the loop's 2 snapshot files").atMost(settings.startTimeout()).until(() -> files.count() >= 2);
+            ProcStats.Sample c0 = ProcStats.sample(ProcessHandle.current().pid());
+            long t0 = System.nanoTime();
+            for (String message : messages) {
+                sim.queueMessage("burst-loop", message);
+            }
+            long queued = System.nanoTime();
+            boolean complete = awaitQuietly(null, () -> files.count() >= 2 + n || loop.failure() != null,
+                    settings.burstTimeout());
+            ProcStats.Sample c1 = ProcStats.sample(ProcessHandle.current().pid());
+            if (loop.failure() != null) {
+                throw new AssertionError("the hand-written loop failed", loop.failure());
+            }
+            String m = "burst of " + n + " changes, poll " + settings.burstPollMs() + " ms";
+            Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("queueingMs", (queued - t0) / 1e6);
+            raw.put("polls", loop.polls());
+            Double r = rate(m, label, "events/s to files", files.count() - 2, n,
+                    files.count() >= 2 + n ? files.nth(2 + n).nanos() : System.nanoTime(), t0, raw, "files");
+            raw.put("fileTimesFromRescan", files.rescans());
+            double cpuSeconds = (c1.cpuTicks() - c0.cpuTicks()) / (double) ProcStats.clockTicks();
+            results.add("4", m, label, "benchmark JVM CPU per 1,000 events", cpuSeconds * 1000 / n, 2, "CPU s",
+                    String.format(Locale.ROOT, "the loop, the simulator and the file watcher together: %.1f CPU s; "
+                            + "%d polls; queueing took %.0f ms; others %.0f %%", cpuSeconds, loop.polls(),
+                            (queued - t0) / 1e6, Math.max(0, 100.0 * ((c1.machineBusyTicks() - c0.machineBusyTicks())
+                                    - (c1.benchTicks() - c0.benchTicks())) / ProcStats.clockTicks()
+                                    / ((c1.nanos() - c0.nanos()) / 1e9))));
+            raw.put("benchCpuSeconds", cpuSeconds);
+            results.raw("burst.loop", raw);
+            if (!complete) {
+                results.problem("burst " + label + ": not complete after " + settings.burstTimeout().toSeconds() + " s");
+            }
+            progress("burst " + label + ": " + fmt(r) + " events/s");
+            return r;
+        } finally {
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    private Double rate(String measurement, String setup, String figure, int arrived, int n, long lastNanos, long t0,
+                        Map<String, Object> raw, String key) {
+        double seconds = (lastNanos - t0) / 1e9;
+        double rate = arrived / seconds;
+        String note = arrived >= n ? String.format(Locale.ROOT, "%d in %.2f s", n, seconds)
+                : String.format(Locale.ROOT, "INCOMPLETE: %d of %d in %.2f s", arrived, n, seconds);
+        results.add("4", measurement, setup, figure, rate, 0, "events/s", note);
+        raw.put(key + "Arrived", arrived);
+        raw.put(key + "Seconds", seconds);
+        raw.put(key + "EventsPerSecond", rate);
+        return arrived >= n ? rate : null;
+    }
+
+    /** The latest modification time of the files in a folder, or null. */
+    private static Instant lastModified(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return null;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            Instant last = null;
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Instant t = Files.getLastModifiedTime(f).toInstant();
+                last = last == null || t.isAfter(last) ? t : last;
+            }
+            return last;
+        }
+    }
+
+    private static Map<String, Long> typeCounts(FileArrivals files) {
+        Map<String, Long> counts = new TreeMap<>();
+        for (FileArrivals.Arrival a : files.arrivals()) {
+            Matcher m = CHANGE_FILE.matcher(a.name());
+            counts.merge(m.matches() ? m.group(3) : "other", 1L, Long::sum);
+        }
+        return counts;
+    }
+
+    // ------------------------------------------------------------------------------------------ 5
+
+    @Test
+    @Order(4)
+    void startToFirstSubscription() throws Exception {
+        if (!settings.runs("startup")) {
+            return;
+        }
+        results.note("5. Start-up: the jar on its embedded defaults (`icws.server=embedded`: the built-in simulator "
+                + "and demo, JMS on the embedded broker, file and log targets, health on) in an empty temporary "
+                + "folder, given only free ports for `icws.health.port` and `icws.notify.jms.embedded-port`; time "
+                + "from just before the process is started to the time stamp of its `" + SUBSCRIBED + "` log line "
+                + "(and of `" + RUNNING + "`), " + settings.startupRuns() + " runs one after the other.");
+        int runs = settings.startupRuns();
+        double[] subscribed = new double[runs];
+        double[] running = new double[runs];
+        double[] cpu = new double[runs];
+        double[] othersPercent = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            Path dir = Files.createTempDirectory("icws-bench-startup-");
+            BenchJar jar = null;
+            try {
+                String name = "startup-" + (i + 1);
+                long m0 = ProcStats.machineBusyTicks();
+                long b0 = ProcStats.cpuTicks(ProcessHandle.current().pid());
+                long n0 = System.nanoTime();
+                jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"),
+                        List.of("-Dicws.health.port=" + BenchJar.freePort(),
+                                "-Dicws.notify.jms.embedded-port=" + BenchJar.freePort()));
+                awaitLine(jar, SUBSCRIBED, 1, settings.startTimeout());
+                long jarTicks = ProcStats.cpuTicks(jar.pid());
+                long others = ProcStats.machineBusyTicks() - m0 - jarTicks
+                        - (ProcStats.cpuTicks(ProcessHandle.current().pid()) - b0);
+                cpu[i] = jarTicks / (double) ProcStats.clockTicks();
+                othersPercent[i] = Math.max(0, 100.0 * others / ProcStats.clockTicks() / ((System.nanoTime() - n0) / 1e9));
+                subscribed[i] = jar.sinceStart(jar.linesWith(SUBSCRIBED).get(0)).toMillis();
+                running[i] = jar.linesWith(RUNNING).isEmpty() ? Double.NaN
+                        : jar.sinceStart(jar.linesWith(RUNNING).get(0)).toMillis();
+                progress("startup run " + (i + 1) + ": subscribed after " + (long) subscribed[i] + " ms");
+            } finally {
+                stop(jar);
+                BenchJar.deleteTree(dir);
+            }
+        }
+        String m = "JVM start → first subscription (embedded defaults)";
+        results.add("5", m, runs + " runs", "median", BenchResults.median(subscribed), 0, "ms", "");
+        results.add("5", m, runs + " runs", "min", BenchResults.min(subscribed), 0, "ms", "");
+        results.add("5", m, runs + " runs", "max", BenchResults.max(subscribed), 0, "ms",
+                "all: " + Arrays.toString(round(subscribed)));
+        results.add("5", "JVM start → '" + RUNNING + "' (embedded defaults)", runs + " runs", "median",
+                BenchResults.median(running), 0, "ms", "all: " + Arrays.toString(round(running)));
+        results.add("5", "jar CPU used by then (embedded defaults)", runs + " runs", "median",
+                BenchResults.median(cpu), 1, "CPU s", String.format(Locale.ROOT, "all: %s; others meanwhile: %s %%",
+                        Arrays.toString(round(cpu)), Arrays.toString(Arrays.stream(othersPercent)
+                                .map(Math::round).mapToLong(d -> (long) d).toArray())));
+        results.raw("startup", Map.of("toSubscribedMs", round(subscribed), "toRunningMs", round(running),
+                "cpuSeconds", round(cpu), "othersPercent", round(othersPercent)));
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /** The settings every jar of the benchmark gets (not the start-up runs): data in its folder, free ports. */
+    private static List<String> jarArgs(Path dir, URI server) throws IOException {
+        return new ArrayList<>(List.of(
+                "-Dicws.server=" + server,
+                "-Dicws.password=" + PASSWORD,
+                "-Dicws.subscribe.jitter=0",
+                "-Dicws.shutdown.timeout=2000",
+                "-Dicws.state.directory=" + dir.resolve("state"),
+                "-Dicws.outbox.directory=" + dir.resolve("outbox"),
+                "-Dicws.dead-letter.directory=" + dir.resolve("dead-letter"),
+                "-Dicws.notify.file.directory=" + dir.resolve("changes"),
+                "-Dicws.notify.jms.embedded-data-directory=" + dir.resolve("broker"),
+                "-Dicws.health.port=" + BenchJar.freePort()));
+    }
+
+    private void awaitLine(BenchJar jar, String text, int count, Duration timeout) {
+        awaitCount(jar, count + " × '" + text + "'", () -> (int) jar.count(text), count, timeout);
+    }
+
+    private void awaitCount(BenchJar jar, String what, java.util.function.IntSupplier actual, int expected,
+                            Duration timeout) {
+        try {
+            await(jar.name + ": " + what).atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> {
+                if (!jar.alive()) {
+                    throw new IllegalStateException(jar + " ended (exit code " + jar.process.exitValue() + ")");
+                }
+                return actual.getAsInt() >= expected;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(jar.name + ": " + what + ": " + actual.getAsInt() + " of " + expected
+                    + " after " + timeout.toSeconds() + " s; see " + jar.log, e);
+        }
+    }
+
+    /** Waits for the condition; false (not an error) after the timeout. */
+    private static boolean awaitQuietly(BenchJar jar, BooleanSupplier done, Duration timeout) {
+        try {
+            await("burst complete").atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (jar != null && !jar.alive()) {
+                    throw new IllegalStateException(jar + " ended (exit code " + jar.process.exitValue() + ")");
+                }
+                return done.getAsBoolean();
+            });
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
+        }
+    }
+
+    /** Lets the time pass (a measurement window), running the sampler about every second. */
+    private static void hold(Duration window, Runnable sampler) {
+        long end = System.nanoTime() + window.toNanos();
+        long[] nextSample = {System.nanoTime() + 1_000_000_000L};
+        await().atMost(window.plusSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    long now = System.nanoTime();
+                    if (now >= nextSample[0]) {
+                        sampler.run();
+                        nextSample[0] = now + 1_000_000_000L;
+                    }
+                    return now >= end;
+                });
+    }
+
+    /**
+     * The default {@code icws.subscribe.cron} fires at minutes 0, 15, 30 and 45 (every connection subscribes
+     * again, with jitter 0 all at once): a window that would hold a firing starts 5 s after it instead.
+     */
+    private void avoidCronFiring(Duration window) {
+        ZonedDateTime now = ZonedDateTime.now();
+        ZonedDateTime next = now.truncatedTo(ChronoUnit.HOURS).plusMinutes(15L * (now.getMinute() / 15 + 1));
+        if (now.plus(window).plusSeconds(5).isAfter(next.minusSeconds(1))) {
+            Instant resume = next.plusSeconds(5).toInstant();
+            progress("waiting for the icws.subscribe.cron firing at " + next.toLocalTime() + " to pass");
+            await().atMost(Duration.between(Instant.now(), resume).plusSeconds(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> Instant.now().isAfter(resume));
+        }
+    }
+
+    private static Map<String, Long> breakdown(List<RecordedRequest> requests) {
+        Map<String, Long> m = new TreeMap<>();
+        for (RecordedRequest r : requests) {
+            Matcher s = SESSION_IN_PATH.matcher(r.path());
+            String path = s.matches() ? "/icws/{id}" + (s.group(1) == null ? "" : s.group(1)) : r.path();
+            m.merge(r.method() + " " + path + " " + r.status(), 1L, Long::sum);
+        }
+        return m;
+    }
+
+    /** SIGTERM, then what its log says of problems (WARN, ERROR, stack traces). */
+    private void stop(BenchJar jar) throws InterruptedException {
+        if (jar == null) {
+            return;
+        }
+        Duration took = jar.stop(STOP_LIMIT);
+        stopTimes.put(jar.name, took == null ? "killed after " + STOP_LIMIT.toSeconds() + " s" : took.toMillis() / 1e3);
+        List<String> lines = jar.lines();
+        long warn = lines.stream().filter(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} WARN .*")).count();
+        long error = lines.stream().filter(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ERROR .*")).count();
+        long traces = lines.stream().filter(l -> l.startsWith("\tat ")).count();
+        if (took == null) {
+            results.problem(jar.name + ": did not end within " + STOP_LIMIT.toSeconds() + " s of SIGTERM; killed (log "
+                    + logName(jar) + ")");
+        }
+        if (warn + error + traces > 0) {
+            List<String> first = new ArrayList<>(lines.stream()
+                    .filter(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN|ERROR) .*"))
+                    .map(LicenseRoutesBench::cut).distinct().limit(3).toList());
+            // a stack trace: the log line that printed it and the exception's first line
+            String lastLogLine = null;
+            for (int i = 0; i + 1 < lines.size() && first.size() < 6; i++) {
+                String l = lines.get(i);
+                if (l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")) {
+                    lastLogLine = l;
+                } else if (!l.startsWith("\t") && lines.get(i + 1).startsWith("\tat ") && !l.startsWith("Caused by")) {
+                    String entry = (lastLogLine == null ? "" : cut(lastLogLine.substring(13)) + " ⇒ ") + cut(l);
+                    if (first.stream().noneMatch(f -> f.endsWith(cut(l)))) {
+                        first.add(entry);
+                    }
+                }
+            }
+            results.problem(String.format("%s: %d WARN, %d ERROR line(s), %d stack-trace frame(s) in %s%s", jar.name,
+                    warn, error, traces, logName(jar), first.isEmpty() ? "" : "; first: " + first));
+        }
+    }
+
+    private static String cut(String line) {
+        return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    }
+
+    private String logName(BenchJar jar) {
+        return "target/bench/logs/" + jar.log.getFileName();
+    }
+
+    private void progress(String text) {
+        System.out.printf(Locale.ROOT, "[bench %5.0f s] %s%n", (System.nanoTime() - benchStart) / 1e9, text);
+        System.out.flush();
+    }
+
+    private static double[] round(double[] v) {
+        return Arrays.stream(v).map(x -> Double.isNaN(x) ? Double.NaN : Math.round(x * 100) / 100.0).toArray();
+    }
+
+    private static String fmt(Double v) {
+        return v == null ? "—" : String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    private static void quiet(String logger) {
+        if (LoggerFactory.getLogger(logger) instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.WARN);
+        }
+    }
+}
