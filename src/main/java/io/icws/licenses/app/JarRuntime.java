@@ -39,12 +39,14 @@ public final class JarRuntime implements CamelConfiguration {
             String host = settings.text("icws.health.host", "127.0.0.1");
             int port = settings.integer("icws.health.port", 9876, 0, 65535);
             requireFree(host, port, "icws.health.port", "for health over HTTP (or icws.health.enabled=false)");
-            context.addStartupListener((started, alreadyStarted) -> {
-                if (!alreadyStarted) {
-                    LOG.info("Health: http://{}:{}/observe/health (ready: /observe/health/ready)",
-                            host.contains(":") ? "[" + host + "]" : host, port);
-                }
-            });
+            if (port > 0) {
+                context.addStartupListener((started, alreadyStarted) -> {
+                    if (!alreadyStarted) {
+                        LOG.info("Health: http://{}:{}/observe/health (ready: /observe/health/ready)",
+                                host.contains(":") ? "[" + host + "]" : host, port);
+                    }
+                });
+            }
         }
         if (usesEmbeddedServer(settings, properties)) {
             Secrets secrets = new Secrets(context);
@@ -71,8 +73,7 @@ public final class JarRuntime implements CamelConfiguration {
             }
             context.addService(broker, true, true);
             context.getRegistry().bind("icwsEmbeddedBroker", broker);
-            context.getRegistry().bind(JmsTarget.CONNECTION_FACTORY,
-                    JmsTarget.reusing(new ActiveMQConnectionFactory(broker.url())));
+            JmsTarget.bindReusing(context, new ActiveMQConnectionFactory(broker.url()));
         }
     }
 

@@ -25,7 +25,7 @@ public final class JmsTarget {
     private JmsTarget() {
     }
 
-    public static void bind(CamelContext context, IcwsSettings.Targets targets, Secrets secrets) {
+    public static void bind(CamelContext context, IcwsSettings.Targets targets, Secrets secrets) throws Exception {
         if (context.getRegistry().lookupByName(CONNECTION_FACTORY) != null) {
             return;
         }
@@ -52,7 +52,22 @@ public final class JmsTarget {
             throw new InvalidSettingException("icws.notify.jms.broker-url", "'" + url + "' is not a broker URL the "
                     + "Artemis client accepts (" + e.getMessage() + ")");
         }
-        context.getRegistry().bind(CONNECTION_FACTORY, reusing(artemis));
+        bindReusing(context, artemis);
+    }
+
+    /**
+     * Binds the factory, wrapped to keep one connection, and closes that connection when the context stops —
+     * before a broker in the same process goes (services stop in the reverse order they were added).
+     */
+    public static void bindReusing(CamelContext context, ConnectionFactory factory) throws Exception {
+        CachingConnectionFactory caching = (CachingConnectionFactory) reusing(factory);
+        context.getRegistry().bind(CONNECTION_FACTORY, caching);
+        context.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() {
+                caching.destroy();
+            }
+        }, true, true);
     }
 
     /** Connects to the broker once (the start-up check). */

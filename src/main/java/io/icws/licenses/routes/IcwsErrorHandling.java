@@ -13,13 +13,18 @@ import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
  * <li>{@code icws-replay}: the route that sends dead letters again. A file that cannot be sent again is moved
  * to {@code replay/failed} with one warning line, no stack trace.</li>
  * </ul>
- * The watch route of each connection ({@code icws-license-watch}) has its own error handling: it needs the
- * connection's bean.
+ * <li>{@code icws-watch}: the route of each connection ({@code icws-license-watch}). It handles its own errors
+ * with doTry/doCatch (they need the connection's bean); anything else goes back to its consumer, which logs one
+ * line.</li>
+ * </ul>
  */
 public class IcwsErrorHandling extends RouteConfigurationBuilder {
 
     @Override
     public void configuration() {
+        routeConfiguration("icws-watch")
+                .errorHandler(new NoErrorHandlerDefinition());
+
         routeConfiguration("icws-target")
                 .errorHandler(new NoErrorHandlerDefinition());
 

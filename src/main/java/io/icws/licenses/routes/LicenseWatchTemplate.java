@@ -28,7 +28,7 @@ public class LicenseWatchTemplate extends RouteBuilder {
                     + "not give comes from icws.*")
             .templateBean("watch").type("#class:" + LicenseWatch.class.getName()).constructor(0, "{{connection}}").end()
             .from("icws:{{connection}}?watch=#{{watch}}")
-                .routeId("icws-watch-{{connection}}")
+                .routeId("icws-watch-{{connection}}").routeConfigurationId("icws-watch")
                 // polling: GET the messages queued since the last poll
                 .filter(header(LicenseWatch.POLL_HEADER))
                     .doTry()

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.icws.licenses.icws.IcwsConnection;
+import io.icws.licenses.support.Failures;
 import io.icws.licenses.support.SerialExecutor;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -96,9 +97,16 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
         } catch (Exception e) {
             exchange.setException(e);
         }
-        if (exchange.getException() != null) {
-            getExceptionHandler().handleException("Connection " + watch.id() + ": messages not handled", exchange,
-                    exchange.getException());
+        Exception failure = exchange.getException();
+        if (failure != null) {
+            // the batch was not committed: its changes come again from the next snapshot (after a restart too)
+            if (isRunAllowed() && !isStoppingOrStopped()) {
+                LOG.warn("Connection {}: a batch of messages was not handled ({}); subscribing again", watch.id(),
+                        Failures.describe(failure));
+                watch.batchFailed(session, failure);
+            } else {
+                LOG.debug("Connection {}: a batch cut short by the stop ({})", watch.id(), Failures.describe(failure));
+            }
         }
         releaseExchange(exchange, false);
     }

@@ -262,6 +262,12 @@ public class LicenseWatch implements HttpClientConfigurer {
         connection.receivingFailed(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class), failure);
     }
 
+    /** A batch failed outside the route's own error handling: as {@link #receivingFailed(Exchange)}. */
+    void batchFailed(long session, Exception failure) {
+        tracker.rollback();
+        connection.receivingFailed(session, failure);
+    }
+
     private IcwsSession sessionOf(Exchange exchange) {
         IcwsSession session = connection.session();
         long generation = exchange.getProperty(SESSION_PROPERTY, 0L, Long.class);
