@@ -24,8 +24,8 @@ public final class InvalidSettingException extends RuntimeException {
             return "set the environment variable " + environmentName(key) + ", or name a file holding it in "
                     + key + "-file; secrets never go in config/application.properties";
         }
-        return "set it in config/application.properties, as -D" + key + "=… or as environment variable "
-                + environmentName(key);
+        return "set it in your settings (config/application.properties for the jar), as -D" + key
+                + "=… or as environment variable " + environmentName(key);
     }
 
     /** Camel's mapping of a property key to an environment variable name. */

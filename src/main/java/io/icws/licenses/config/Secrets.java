@@ -17,8 +17,8 @@ import org.apache.camel.spi.PropertiesSource;
  * property resolution, which logs every value it resolves at DEBUG and TRACE and hands it to lookup
  * listeners (camel-main's start-up summary among them). The places are the ones Camel would look at, in its
  * order: override properties, JVM system properties, environment variables (Camel's name mapping:
- * {@code icws.password} → {@code ICWS_PASSWORD}), the properties sources (files, the host's environment
- * bridge), initial properties. A secret given as {@code <key>-file} is read from that file (trailing blanks
+ * {@code icws.password} → {@code ICWS_PASSWORD}), the properties sources (files), the host's own settings
+ * (the parser's custom lookup: Spring Boot's Environment), initial properties. A secret given as {@code <key>-file} is read from that file (trailing blanks
  * removed).
  *
  * <p>No secret is ever written in a {@code {{placeholder}}}: a route or endpoint that needs one gets a bean.
@@ -88,6 +88,10 @@ public final class Secrets {
                     break;
                 }
             }
+        }
+        if (value == null && impl != null && impl.getPropertiesParser() != null) {
+            // the host's own settings (Spring Boot's Environment, for one), without the parser's logging
+            value = impl.getPropertiesParser().customLookup(key);
         }
         if (value == null && impl != null) {
             value = get(impl.getInitialProperties(), key);

@@ -18,9 +18,7 @@ public class IcwsLicenseRoutes extends RouteBuilder {
         new IcwsErrorHandling().addRouteConfigurationsToCamelContext(context);
         new LicenseWatchTemplate().addRoutesToCamelContext(context);
         new TargetRoutes().addRoutesToCamelContext(context);
-        IcwsConnectionRoutes connections = new IcwsConnectionRoutes();
-        connections.addRoutesToCamelContext(context);
-        connections.addTemplatedRoutesToCamelContext(context);
+        new IcwsConnectionRoutes().addRoutesToCamelContext(context);
     }
 
     @Override
