@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,32 +55,21 @@ abstract class BootHostTestSupport {
 
     @AfterAll
     static void stopSimulator() {
-        System.clearProperty("icws.password");
-        System.clearProperty("icws.password-file");
         simulator.close();
     }
 
     /**
      * Starts the application as {@code java -jar app.jar --spring.profiles.active=<profile> --icws.server=…} would,
      * the folders under target/, every logger at DEBUG (the HTTP client's header and wire loggers included).
-     * The password as the JVM system property {@code icws.password} ({@code -Dicws.password}), or in a file named
-     * by the system property {@code icws.password-file}. Not as a Spring property: the library reads secrets around
-     * Camel's property resolution (override properties, system properties, environment variables, Camel's
-     * properties sources, initial properties), and camel-spring-boot reaches Spring's Environment only through its
-     * properties parser, so {@code icws.password-file} in application.properties, a {@code --} argument or a
-     * {@code @DynamicPropertySource} is not seen ("Invalid setting icws.password: is not set").
+     * The password is a Spring property, as a host gives it: {@code icws.password} in Spring's default properties,
+     * or {@code --icws.password-file=…} naming a file. The library reads secrets around Camel's property resolution
+     * (so that resolution cannot log them) and asks Spring's Environment through camel-spring-boot's parser.
      */
     static ConfigurableApplicationContext start(String profile, boolean passwordInFile) throws IOException {
         run = Path.of("target", "icws-" + profile);
         deleteRecursively(run);
         Files.createDirectories(run);
-        if (passwordInFile) {
-            Path passwordFile = Files.writeString(run.resolve("icws-password"), PASSWORD + "\n");
-            System.setProperty("icws.password-file", passwordFile.toAbsolutePath().toString());
-        } else {
-            System.setProperty("icws.password", PASSWORD);
-        }
-        return new SpringApplicationBuilder(HostApplication.class).profiles(profile).run(
+        List<String> arguments = new ArrayList<>(List.of(
                 "--icws.server=" + simulator.baseUri(),
                 "--icws.state.directory=" + run.resolve("state"),
                 "--icws.outbox.directory=" + run.resolve("outbox"),
@@ -89,7 +79,15 @@ abstract class BootHostTestSupport {
                 "--icws.shutdown.timeout=3000",
                 "--logging.level.root=DEBUG",
                 "--logging.level.org.apache.hc.client5.http.headers=DEBUG",
-                "--logging.level.org.apache.hc.client5.http.wire=DEBUG");
+                "--logging.level.org.apache.hc.client5.http.wire=DEBUG"));
+        SpringApplicationBuilder application = new SpringApplicationBuilder(HostApplication.class).profiles(profile);
+        if (passwordInFile) {
+            Path passwordFile = Files.writeString(run.resolve("icws-password"), PASSWORD + "\n");
+            arguments.add("--icws.password-file=" + passwordFile.toAbsolutePath());
+        } else {
+            application.properties(Map.of("icws.password", PASSWORD));
+        }
+        return application.run(arguments.toArray(String[]::new));
     }
 
     static void oneChangeOneFileAndLogOutOnClose(ConfigurableApplicationContext application, CapturedOutput output)
