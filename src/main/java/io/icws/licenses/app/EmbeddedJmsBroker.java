@@ -1,13 +1,25 @@
 package io.icws.licenses.app;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.jms.Connection;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
 
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@code icws.notify.jms.broker-url=embedded}, the jar's own runtime only: an ActiveMQ Artemis broker inside
  * this process, reached in-VM, persistent in {@code icws.notify.jms.embedded-data-directory}, and on a loopback
  * TCP port ({@code icws.notify.jms.embedded-port}) so the demo's queue can be read from outside. Stops after the
- * routes.
+ * routes. It starts in the background (most of a second, which the first subscription need not wait for):
+ * {@link #connectionFactory()} waits for it, and {@link #awaitStarted(Duration)} says whether it came up.
  */
 public final class EmbeddedJmsBroker extends ServiceSupport {
 
@@ -26,6 +39,7 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
     private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
     private final String url;
     private final int tcpPort;
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
 
     /**
      * @param tcpPort a loopback TCP port to accept clients on besides in-VM (to read the queue with the Artemis CLI
@@ -52,8 +66,94 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
         }
         this.tcpPort = tcpPort;
         broker.setConfiguration(config);
-        broker.start();
-        LOG.debug("Embedded ActiveMQ Artemis broker started ({}, data in {})", url, dataDirectory);
+        Thread starting = new Thread(() -> {
+            try {
+                broker.start();
+                LOG.debug("Embedded ActiveMQ Artemis broker started ({}, data in {})", url, dataDirectory);
+                started.complete(null);
+            } catch (Throwable e) {
+                started.completeExceptionally(e);
+            }
+        }, "icws-embedded-broker-start");
+        starting.setDaemon(true);
+        starting.start();
+    }
+
+    /** Waits until the broker is up; fails with why it could not start. */
+    public void awaitStarted(Duration atMost) throws Exception {
+        try {
+            started.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("The embedded JMS broker did not start (data in "
+                    + broker.getConfiguration().getJournalDirectory() + "): " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("The embedded JMS broker did not start within " + atMost.toSeconds() + " s");
+        }
+    }
+
+    /** A connection factory for the in-VM URL whose connections wait (up to 30 s) until the broker is up. */
+    public ConnectionFactory connectionFactory() {
+        ActiveMQConnectionFactory inVm = new ActiveMQConnectionFactory(url);
+        return new ConnectionFactory() {
+            @Override
+            public Connection createConnection() throws JMSException {
+                ready();
+                return inVm.createConnection();
+            }
+
+            @Override
+            public Connection createConnection(String user, String password) throws JMSException {
+                ready();
+                return inVm.createConnection(user, password);
+            }
+
+            @Override
+            public JMSContext createContext() {
+                readyOrThrow();
+                return inVm.createContext();
+            }
+
+            @Override
+            public JMSContext createContext(String user, String password) {
+                readyOrThrow();
+                return inVm.createContext(user, password);
+            }
+
+            @Override
+            public JMSContext createContext(String user, String password, int sessionMode) {
+                readyOrThrow();
+                return inVm.createContext(user, password, sessionMode);
+            }
+
+            @Override
+            public JMSContext createContext(int sessionMode) {
+                readyOrThrow();
+                return inVm.createContext(sessionMode);
+            }
+
+            private void ready() throws JMSException {
+                try {
+                    awaitStarted(Duration.ofSeconds(30));
+                } catch (Exception e) {
+                    JMSException failure = new JMSException(e.getMessage());
+                    failure.setLinkedException(e);
+                    throw failure;
+                }
+            }
+
+            private void readyOrThrow() {
+                try {
+                    ready();
+                } catch (JMSException e) {
+                    throw new JMSRuntimeException(e.getMessage());
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "embedded broker " + url;
+            }
+        };
     }
 
     /** The in-VM URL clients connect to. */
@@ -68,6 +168,11 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
 
     @Override
     protected void doStop() throws Exception {
+        try {
+            started.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // did not start (said where it is awaited); stop what there is
+        }
         broker.stop();
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import io.icws.licenses.IcwsBindings;
@@ -12,7 +13,6 @@ import io.icws.licenses.config.InvalidSettingException;
 import io.icws.licenses.config.Secrets;
 import io.icws.licenses.config.SettingsReader;
 import io.icws.licenses.notify.JmsTarget;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -73,7 +73,9 @@ public final class JarRuntime implements CamelConfiguration {
             }
             context.addService(broker, true, true);
             context.getRegistry().bind("icwsEmbeddedBroker", broker);
-            JmsTarget.bindReusing(context, new ActiveMQConnectionFactory(broker.url()));
+            JmsTarget.bindReusing(context, broker.connectionFactory());
+            // it starts in the background; a broker that cannot start stops the start-up, naming why
+            context.addStartupListener((started, alreadyStarted) -> broker.awaitStarted(Duration.ofSeconds(60)));
         }
     }
 

@@ -574,7 +574,7 @@ public final class IcwsConnection {
     private void logOut(IcwsSession open, String why) {
         Instant by = deadline == null ? Instant.now().plusSeconds(5) : deadline;
         client.unsubscribe(open, Duration.between(Instant.now(), by))
-                .handle((ok, failure) -> failure == null ? null : describe(unwrap(failure)))
+                .handle((ok, failure) -> failure == null ? null : describeLogOut(unwrap(failure)))
                 .thenCompose(unsubscribeProblem -> client.logout(open, Duration.between(Instant.now(), by))
                         .handle((ok, failure) -> {
                             if (failure == null && unsubscribeProblem == null) {
@@ -582,11 +582,18 @@ public final class IcwsConnection {
                                         open.sessionId(), why);
                             } else {
                                 LOG.warn("Could not log out of ICWS {} cleanly ({}); stopping anyway", open.server(),
-                                        unsubscribeProblem != null ? unsubscribeProblem : describe(unwrap(failure)));
+                                        unsubscribeProblem != null ? unsubscribeProblem : describeLogOut(unwrap(failure)));
                             }
                             return null;
                         }))
                 .whenComplete((ok, failure) -> closed.complete(null));
+    }
+
+    private String describeLogOut(Throwable failure) {
+        if (failure instanceof java.net.http.HttpTimeoutException && deadline != null) {
+            return "ICWS " + servers.current() + " did not answer within icws.shutdown.timeout";
+        }
+        return describe(failure);
     }
 
     // ---------------------------------------------------------------------------------- helpers

@@ -33,8 +33,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -71,7 +71,8 @@ public final class IcwsSimulator implements AutoCloseable {
     static final String LICENSE_MESSAGE_TYPE = "urn:inin.com:licenses:licenseMessage";
     static final String STATE_CHANGE_TYPE = "urn:inin.com:connection:connectionStateChangeMessage";
     static final int MAX_REQUEST_LOG = 10_000;
-    static final int MAX_THREADS = 200;
+    /** An open event stream holds a thread: room for 1,000 streams and the requests next to them. */
+    static final int MAX_THREADS = 1_100;
 
     final ObjectMapper mapper = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -143,9 +144,10 @@ public final class IcwsSimulator implements AutoCloseable {
                 LOG.info("Made a self-signed TLS certificate for {} in {} ms",
                         SelfSignedTls.subjectAltNames(host), (System.nanoTime() - t0) / 1_000_000);
             }
-            executor = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), daemonThreads("icws-sim-http"));
-            executor.allowCoreThreadTimeOut(true);
+            // a thread per request or stream while there is one, made when none is idle (a stream never waits
+            // behind other streams: 200 open streams must not keep a log-out from being answered)
+            executor = new ThreadPoolExecutor(0, MAX_THREADS, 30, TimeUnit.SECONDS,
+                    new SynchronousQueue<>(), daemonThreads("icws-sim-http"));
             try {
                 InetSocketAddress address = new InetSocketAddress(host, requestedPort);
                 if (madeTls != null) {

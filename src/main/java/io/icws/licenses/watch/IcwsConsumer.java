@@ -27,6 +27,8 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
     private static final Logger LOG = LoggerFactory.getLogger(IcwsConsumer.class);
 
     private final IcwsEndpoint endpoint;
+    private static final Duration CLOSE_GRACE = Duration.ofMillis(300);
+
     private final LicenseWatch watch;
     private Executor lane;
 
@@ -48,12 +50,15 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
     protected void doStop() throws Exception {
         IcwsComponent component = endpoint.getComponent();
         Instant deadline = component.deadline();
+        // the log-out's requests time out at the deadline and say so themselves; this wait ends a little later
+        // (one instant shared by every connection) and speaks only when the connection could not even do that
+        Instant givenUp = deadline.plus(CLOSE_GRACE);
         try {
-            watch.close(deadline).get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()),
+            watch.close(deadline).get(Math.max(1, Duration.between(Instant.now(), givenUp).toMillis()),
                     TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warn("Connection {}: ICWS did not answer the log-out within icws.shutdown.timeout ({} ms); stopping "
-                    + "anyway", watch.id(), component.shutdownTimeout().toMillis());
+            LOG.warn("Connection {}: not closed within icws.shutdown.timeout ({} ms); stopping anyway", watch.id(),
+                    component.shutdownTimeout().toMillis());
         } finally {
             watch.stopped(component);
             super.doStop();
