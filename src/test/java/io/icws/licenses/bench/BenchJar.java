@@ -48,6 +48,7 @@ final class BenchJar implements AutoCloseable {
     final Instant startedAt;
     /** {@link System#nanoTime()} just before the process was started. */
     final long startedNanos;
+    private volatile boolean stopRequested;
 
     private BenchJar(String name, Process process, Path log, Path directory, Instant startedAt, long startedNanos) {
         this.name = name;
@@ -86,6 +87,29 @@ final class BenchJar implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /**
+     * Throws if the process has ended although the benchmark did not stop it: {@link Killed} when a signal ended
+     * it (exit code 143 = SIGTERM, 137 = SIGKILL: something outside the benchmark), else IllegalStateException.
+     */
+    void checkAlive() {
+        if (process.isAlive() || stopRequested) {
+            return;
+        }
+        int code = process.exitValue();
+        if (code == 143 || code == 137) {
+            throw new Killed(this + " was ended by " + (code == 143 ? "SIGTERM" : "SIGKILL")
+                    + " from outside the benchmark (exit code " + code + ", noticed at " + Instant.now() + ")");
+        }
+        throw new IllegalStateException(this + " ended by itself (exit code " + code + ")");
+    }
+
+    /** The jar was ended by a signal the benchmark did not send. */
+    static final class Killed extends RuntimeException {
+        Killed(String message) {
+            super(message);
+        }
     }
 
     boolean alive() {
@@ -140,6 +164,7 @@ final class BenchJar implements AutoCloseable {
             return Duration.ZERO;
         }
         long t0 = System.nanoTime();
+        stopRequested = true;
         process.destroy();
         boolean ended = process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -153,6 +178,7 @@ final class BenchJar implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        stopRequested = true;
         if (process.isAlive()) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);

@@ -25,6 +25,8 @@ record BenchSettings(
         String footprintHeap,
         int burstChanges,
         int burstPollMs,
+        int burstRepeats,
+        int burstJmsRepeats,
         Duration burstTimeout,
         int startupRuns,
         Duration startTimeout,
@@ -48,6 +50,8 @@ record BenchSettings(
                 text("bench.footprint.heap", "-Xmx256m"),
                 integer("bench.burst.changes", 10_000),
                 integer("bench.burst.poll", 250),
+                integer("bench.burst.repeats", 3),
+                integer("bench.burst.jms.repeats", 1),
                 seconds("bench.burst.timeout", 240),
                 integer("bench.startup.runs", 3),
                 seconds("bench.start.timeout", 120),
@@ -74,6 +78,8 @@ record BenchSettings(
         m.put("bench.footprint.heap", footprintHeap);
         m.put("bench.burst.changes", burstChanges);
         m.put("bench.burst.poll (ms)", burstPollMs);
+        m.put("bench.burst.repeats (jar files-only, loop)", burstRepeats);
+        m.put("bench.burst.jms.repeats", burstJmsRepeats);
         m.put("bench.burst.timeout (s)", burstTimeout.toSeconds());
         m.put("bench.startup.runs", startupRuns);
         m.put("bench.start.timeout (s)", startTimeout.toSeconds());
