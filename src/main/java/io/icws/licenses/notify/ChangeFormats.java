@@ -206,6 +206,10 @@ public final class ChangeFormats {
     }
 
     private static String fileTime(String time) {
+        String quick = fileTimeOfInstantText(time);
+        if (quick != null) {
+            return quick;
+        }
         if (time != null) {
             try {
                 return FILE_TIME.format(Instant.parse(time));
@@ -214,6 +218,33 @@ public final class ChangeFormats {
             }
         }
         return fileSafe(time, 32, "unknown-time");
+    }
+
+    /**
+     * {@code 2026-11-28T01:47:10.074Z} (as {@link Instant#toString()} writes an event's time, with 0, 3, 6 or 9
+     * fraction digits) as {@code 20261128T014710.074Z}, without a parser (this runs once per event file); null
+     * for any other text.
+     */
+    static String fileTimeOfInstantText(String time) {
+        if (time == null || time.length() < 20 || time.length() > 30 || time.charAt(time.length() - 1) != 'Z') {
+            return null;
+        }
+        String layout = "dddd-dd-ddTdd:dd:dd";
+        for (int i = 0; i < layout.length(); i++) {
+            char c = time.charAt(i);
+            if (layout.charAt(i) == 'd' ? c < '0' || c > '9' : c != layout.charAt(i)) {
+                return null;
+            }
+        }
+        String fraction = time.substring(19, time.length() - 1);
+        if (!fraction.isEmpty() && (fraction.charAt(0) != '.' || fraction.length() < 2
+                || !fraction.substring(1).chars().allMatch(c -> c >= '0' && c <= '9'))) {
+            return null;
+        }
+        String millis = (fraction.isEmpty() ? "" : fraction.substring(1)) + "000";
+        return new StringBuilder(20).append(time, 0, 4).append(time, 5, 7).append(time, 8, 10).append('T')
+                .append(time, 11, 13).append(time, 14, 16).append(time, 17, 19).append('.')
+                .append(millis, 0, 3).append('Z').toString();
     }
 
     /** Keeps {@code [A-Za-z0-9_-]}, replaces everything else (also dots) by {@code _}, cuts to max. */

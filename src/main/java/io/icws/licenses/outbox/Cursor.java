@@ -51,6 +51,7 @@ final class Cursor implements AutoCloseable {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             Cursor cursor = new Cursor(file, channel, value);
+            channel.truncate(0);
             cursor.write(value);
             return cursor;
         } catch (IOException e) {
@@ -70,14 +71,21 @@ final class Cursor implements AutoCloseable {
         }
     }
 
+    /** Writes the number over the old one, same width: one positional write (this runs once per event). */
     private void write(long sequence) throws IOException {
-        String text = String.format("%0" + WIDTH + "d%n", sequence);
-        ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+        byte[] text = sequence < 0 ? String.format("%0" + WIDTH + "d\n", sequence).getBytes(StandardCharsets.US_ASCII)
+                : new byte[WIDTH + 1];
+        long rest = sequence;
+        for (int i = WIDTH - 1; i >= 0 && sequence >= 0; i--) {
+            text[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        text[WIDTH] = '\n';
+        ByteBuffer buffer = ByteBuffer.wrap(text);
         long position = 0;
         while (buffer.hasRemaining()) {
             position += channel.write(buffer, position);
         }
-        channel.truncate(position);
     }
 
     @Override

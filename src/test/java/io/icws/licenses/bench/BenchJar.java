@@ -60,7 +60,8 @@ final class BenchJar implements AutoCloseable {
     }
 
     /**
-     * Starts {@code java <jvmArgs> -jar target/icws-license-routes.jar} in {@code directory}, output to {@code log}.
+     * Starts {@code java <jvmArgs> -jar target/icws-license-routes.jar} in {@code directory}, output to {@code log};
+     * {@code -Dbench.jar.jvm-args} adds options to every jar's command line.
      */
     static BenchJar start(String name, Path directory, Path log, List<String> jvmArgs) throws IOException {
         Path jar = BenchJar.jar;
@@ -69,6 +70,11 @@ final class BenchJar implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // -Dbench.jar.jvm-args="…": more options for every jar, e.g. a flight recording ({name} is the run's name)
+        String extra = System.getProperty("bench.jar.jvm-args", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.replace("{name}", name).split("\\s+")));
+        }
         command.addAll(jvmArgs);
         command.add("-jar");
         command.add(jar.toString());

@@ -213,4 +213,24 @@ class ChangeFormatsTest {
         assertThatThrownBy(() -> formats.emailBody(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> formats.emailWanted(null, "assigned")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theFileTimeWithoutAParserIsWhatTheFormatterWrites() {
+        java.time.format.DateTimeFormatter formatter = java.time.format.DateTimeFormatter
+                .ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2_000; i++) {
+            Instant t = Instant.ofEpochSecond(random.nextInt(2_000_000_000), switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1_000;
+                default -> random.nextInt(1_000_000_000);
+            });
+            assertThat(ChangeFormats.fileTimeOfInstantText(t.toString())).as(t.toString()).isEqualTo(formatter.format(t));
+        }
+        for (String other : new String[] {null, "", "yesterday", "2026-11-28T01:47:10+02:00", "2026-11-28T01:47:10.Z",
+                "2026-11-28 01:47:10Z", "2026-11-28T01:47:1xZ", "2026-11-28T01:47:10.07aZ", "+12026-11-28T01:47:10Z"}) {
+            assertThat(ChangeFormats.fileTimeOfInstantText(other)).as(other).isNull();
+        }
+    }
 }
