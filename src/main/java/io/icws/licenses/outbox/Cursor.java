@@ -59,6 +59,15 @@ final class Cursor implements AutoCloseable {
         }
     }
 
+    /** The value in a cursor file, or -1 when it cannot be read. */
+    static long read(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     long value() {
         return value;
     }

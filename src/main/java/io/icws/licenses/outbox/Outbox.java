@@ -48,16 +48,20 @@ public final class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     private static final Pattern SEGMENT = Pattern.compile("outbox-(\\d{20})\\.jsonl");
     private static final long SEGMENT_BYTES = 8L << 20;
+    private static final String CURSOR_SUFFIX = ".cursor";
 
     private final Path directory;
     private final ObjectMapper mapper;
     private final Map<String, TargetQueue> queues = new LinkedHashMap<>();
+    /** Targets of this run whose queue was released (route stopped): the last event each had taken. */
+    private final Map<String, Long> released = new LinkedHashMap<>();
     /** First sequence of each segment file, with its last sequence (first - 1 while empty). */
     private final TreeMap<Long, Long> segments = new TreeMap<>();
     private FileChannel current;
     private long currentFirst;
     private long currentBytes;
     private boolean unsynced;
+    private final Object syncLock = new Object();
     private long nextSequence = 1;
     private boolean deletionAllowed;
     private boolean running;
@@ -87,6 +91,10 @@ public final class Outbox {
                     long last = recoverSegment(file, first);
                     segments.put(first, last);
                     nextSequence = Math.max(nextSequence, Math.max(first, last + 1));
+                } else if (file.getFileName().toString().endsWith(CURSOR_SUFFIX)) {
+                    // sequences are never reused, even when every segment was deleted (all taken) or lost: a
+                    // sequence at or below a target's cursor would count as taken and never reach it
+                    nextSequence = Math.max(nextSequence, Cursor.read(file) + 1);
                 }
             }
         }
@@ -171,21 +179,27 @@ public final class Outbox {
      * @throws OutboxWriteException when the disk refuses
      */
     public void sync() {
-        FileChannel channel;
-        synchronized (this) {
-            if (!unsynced || current == null) {
-                return;
-            }
-            unsynced = false;
-            channel = current;
-        }
-        try {
-            channel.force(false);
-        } catch (IOException e) {
+        // one sync at a time: a caller returns only once a force that began after its append has ended (the
+        // appends stay free to go on meanwhile)
+        synchronized (syncLock) {
+            FileChannel channel;
             synchronized (this) {
-                unsynced = true;
+                if (!unsynced || current == null) {
+                    return;
+                }
+                unsynced = false;
+                channel = current;
             }
-            throw new OutboxWriteException("Cannot sync the outbox in " + directory, e);
+            try {
+                channel.force(false);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                // a new segment was opened meanwhile: the old one was forced before it was closed
+            } catch (IOException e) {
+                synchronized (this) {
+                    unsynced = true;
+                }
+                throw new OutboxWriteException("Cannot sync the outbox in " + directory, e);
+            }
         }
     }
 
@@ -205,9 +219,22 @@ public final class Outbox {
         if (current == null || currentBytes > SEGMENT_BYTES) {
             openSegment(first);
         }
+        long before = currentBytes;
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-            current.write(buffer);
+        try {
+            while (buffer.hasRemaining()) {
+                current.write(buffer);
+            }
+        } catch (IOException e) {
+            // no part of the batch may stay: the next append would join onto a partial line
+            try {
+                current.truncate(before);
+            } catch (IOException cut) {
+                e.addSuppressed(cut);
+                current.close();
+                current = null; // the next append starts a new segment; a restart cuts the torn line
+            }
+            throw e;
         }
         currentBytes += bytes.length;
         segments.put(currentFirst, last);
@@ -254,7 +281,7 @@ public final class Outbox {
         if (!target.matches("[a-z0-9][a-z0-9-]*")) {
             throw new IllegalArgumentException("outbox target names are [a-z0-9][a-z0-9-]*, not '" + target + "'");
         }
-        Path cursorFile = directory.resolve(target + ".cursor");
+        Path cursorFile = directory.resolve(target + CURSOR_SUFFIX);
         Cursor cursor = Cursor.open(cursorFile, firstRetainedSequence() - 1);
         queue = new TargetQueue(target, cursor, this);
         List<Entry> pending = new ArrayList<>();
@@ -265,6 +292,7 @@ public final class Outbox {
         }
         queue.offer(pending);
         queues.put(target, queue);
+        released.remove(target);
         if (!pending.isEmpty()) {
             LOG.info("Outbox: {} event(s) still waiting for target {} from before; delivering them first",
                     pending.size(), target);
@@ -277,7 +305,10 @@ public final class Outbox {
      * {@link #queue(String)} makes it anew, from the cursor, when the target starts again.
      */
     public synchronized void release(TargetQueue queue) {
-        queues.remove(queue.target(), queue);
+        if (queues.remove(queue.target(), queue)) {
+            // a stopped target still needs what it has not taken: deletion keeps waiting for it
+            released.put(queue.target(), queue.cursor());
+        }
         queue.close();
     }
 
@@ -297,20 +328,28 @@ public final class Outbox {
         deleteTakenSegments();
     }
 
-    /** Deletes the segments before the current one whose events every target has taken. */
+    /**
+     * Deletes the segments whose events every target of this run has taken, stopped targets included; never the
+     * newest segment (it holds the highest sequence, which must survive a restart).
+     */
     void deleteTakenSegments() {
         List<Path> doomed = new ArrayList<>();
         synchronized (this) {
-            if (!deletionAllowed || queues.isEmpty()) {
+            if (!deletionAllowed || (queues.isEmpty() && released.isEmpty())) {
                 return;
             }
             long taken = Long.MAX_VALUE;
             for (TargetQueue queue : queues.values()) {
                 taken = Math.min(taken, queue.cursor());
             }
+            for (long cursor : released.values()) {
+                taken = Math.min(taken, cursor);
+            }
+            Long newest = segments.isEmpty() ? null : segments.lastKey();
             for (var it = segments.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<Long, Long> segment = it.next();
-                if (segment.getKey() != currentFirst && segment.getValue() <= taken) {
+                if (segment.getKey() != currentFirst && !segment.getKey().equals(newest)
+                        && segment.getValue() <= taken) {
                     doomed.add(directory.resolve(segmentName(segment.getKey())));
                     it.remove();
                 }

@@ -1,6 +1,9 @@
 package io.icws.licenses.outbox;
 
+import java.time.Instant;
 import java.util.Map;
+
+import io.icws.licenses.config.SettingsReader;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.CamelContextHelper;
@@ -17,6 +20,25 @@ public class OutboxComponent extends DefaultComponent {
     public static final String OUTBOX_BEAN = "icwsOutbox";
     /** Registry name of the dead letters. */
     public static final String DEAD_LETTERS_BEAN = "icwsDeadLetters";
+
+    private Instant stopDeadline;
+
+    /**
+     * When the deliveries under way must have ended: {@code icws.shutdown.timeout} after the first target of a
+     * stop began stopping, one instant for all targets (Camel stops their routes one after the other).
+     */
+    synchronized Instant stopDeadline() {
+        if (stopDeadline == null) {
+            stopDeadline = Instant.now().plus(new SettingsReader(getCamelContext().getPropertiesComponent()::resolveProperty)
+                    .duration("icws.shutdown.timeout", "5s"));
+        }
+        return stopDeadline;
+    }
+
+    /** A target started: the next stop has a deadline of its own. */
+    synchronized void targetStarted() {
+        stopDeadline = null;
+    }
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {

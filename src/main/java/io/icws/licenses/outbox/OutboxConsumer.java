@@ -2,6 +2,8 @@ package io.icws.licenses.outbox;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,6 @@ final class OutboxConsumer extends DefaultConsumer {
     static final String ATTEMPT_HEADER = "IcwsDeliveryAttempt";
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxConsumer.class);
-    private static final long STOP_WAIT_MILLIS = 10_000;
 
     private final OutboxEndpoint endpoint;
     private final String target;
@@ -61,6 +62,7 @@ final class OutboxConsumer extends DefaultConsumer {
             LOG.warn("Target {}: health check {} not registered: another check has that name", target, health.getId());
         }
         running = true;
+        ((OutboxComponent) endpoint.getComponent()).targetStarted();
         worker = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newSingleThreadExecutor(this, "icws-target-" + target);
         loop = worker.submit(this::deliverForever);
@@ -73,12 +75,14 @@ final class OutboxConsumer extends DefaultConsumer {
             queue.stopWaiting();
         }
         if (loop != null) {
+            Instant deadline = ((OutboxComponent) endpoint.getComponent()).stopDeadline();
             try {
-                // an attempt under way finishes (its target has its own time-outs); a wait between tries ends now
-                loop.get(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                // an attempt under way may finish (its target has its own time-outs) until the stop's deadline
+                // (icws.shutdown.timeout, shared by every target); a wait between tries ends now
+                loop.get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                LOG.warn("Target {}: a delivery is still under way after {} ms; stopping without it (the event stays "
-                        + "in the outbox)", target, STOP_WAIT_MILLIS);
+                LOG.warn("Target {}: a delivery is still under way at the end of icws.shutdown.timeout; stopping "
+                        + "without it (the event stays in the outbox)", target);
             } catch (Exception e) {
                 LOG.debug("Target {} delivery loop ended: {}", target, e.toString());
             }
@@ -101,7 +105,14 @@ final class OutboxConsumer extends DefaultConsumer {
             while (running) {
                 Outbox.Entry entry = queue.next(1, TimeUnit.SECONDS);
                 if (entry != null && running) {
-                    deliver(entry);
+                    try {
+                        deliver(entry);
+                    } catch (RuntimeException e) {
+                        // one event must not end the target's deliveries: it is tried again after a pause
+                        LOG.error("Target {}: event {} could not be handled ({}); trying it again", target,
+                                entry.event().id(), Failures.describe(e));
+                        queue.pause(endpoint.getMaximumRedeliveryDelay(), TimeUnit.MILLISECONDS);
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -195,9 +206,14 @@ final class OutboxConsumer extends DefaultConsumer {
         return (long) Math.min(wait, endpoint.getMaximumRedeliveryDelay());
     }
 
-    /** "unassigned I3_ACCESS_CLIENT for agent1 on cic1:8019", safe for a log line. */
+    /** "unassigned I3_ACCESS_CLIENT for agent1 on cic1:8019", safe for a log line; never fails. */
     static String describe(LicenseChangeEvent event) {
-        return SafeText.line(event.changeType() + " " + event.license() + " for " + event.user() + " on "
-                + event.server(), 300);
+        String change;
+        try {
+            change = String.valueOf(event.changeType());
+        } catch (RuntimeException e) {
+            change = "change of type " + event.type();
+        }
+        return SafeText.line(change + " " + event.license() + " for " + event.user() + " on " + event.server(), 300);
     }
 }

@@ -4,6 +4,7 @@ import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
 import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.util.TimeUtils;
 
 /**
  * One target's queue of the outbox, as a consumer endpoint. Options: how often a refused event is tried
@@ -73,17 +74,17 @@ public class OutboxEndpoint extends DefaultEndpoint {
         return redeliveryDelay;
     }
 
-    /** Wait before the first redelivery, in ms; doubled for each one after. */
-    public void setRedeliveryDelay(long redeliveryDelay) {
-        this.redeliveryDelay = redeliveryDelay;
+    /** Wait before the first redelivery: ms, or with a unit ({@code 2s}, {@code 1m}); doubled for each one after. */
+    public void setRedeliveryDelay(String redeliveryDelay) {
+        this.redeliveryDelay = TimeUtils.toMilliSeconds(redeliveryDelay);
     }
 
     public long getMaximumRedeliveryDelay() {
         return maximumRedeliveryDelay;
     }
 
-    /** Longest wait between redeliveries, in ms. */
-    public void setMaximumRedeliveryDelay(long maximumRedeliveryDelay) {
-        this.maximumRedeliveryDelay = maximumRedeliveryDelay;
+    /** Longest wait between redeliveries: ms, or with a unit ({@code 30s}, {@code 1m}). */
+    public void setMaximumRedeliveryDelay(String maximumRedeliveryDelay) {
+        this.maximumRedeliveryDelay = TimeUtils.toMilliSeconds(maximumRedeliveryDelay);
     }
 }

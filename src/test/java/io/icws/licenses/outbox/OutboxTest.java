@@ -165,6 +165,61 @@ class OutboxTest {
         assertThat(segments()).hasSize(1);
     }
 
+    @Test
+    void sequencesGoOnAfterTheSegmentsAreGoneSoNewEventsAreNotTakenForOldOnes() throws Exception {
+        Outbox outbox = open();
+        TargetQueue file = outbox.queue("file");
+        outbox.append(List.of(event("I3_A", 1), event("I3_B", 1)));
+        drain(file, 2);
+        outbox.stop();
+        for (Path segment : segments()) {
+            Files.delete(segment); // all taken, then lost (or deleted by an older version)
+        }
+
+        Outbox again = open();
+        TargetQueue fileAgain = again.queue("file");
+        again.append(List.of(event("I3_C", 1)));
+
+        assertThat(drain(fileAgain, 1)).containsExactly(event("I3_C", 1).id());
+    }
+
+    @Test
+    void theNewestSegmentIsKeptWhenEverythingWasTaken() throws Exception {
+        Outbox outbox = open();
+        TargetQueue file = outbox.queue("file");
+        outbox.append(List.of(event("I3_A", 1)));
+        drain(file, 1);
+        outbox.stop();
+
+        Outbox again = open();
+        again.queue("file");
+        again.allowDeletion();
+
+        assertThat(segments()).hasSize(1);
+    }
+
+    @Test
+    void aStoppedTargetKeepsWhatItHasNotTakenWhileTheOthersGoOn() throws Exception {
+        Outbox outbox = open();
+        outbox.queue("file");
+        outbox.queue("email");
+        outbox.append(List.of(event("I3_A", 1)));
+        outbox.sync();
+        outbox.stop();
+
+        Outbox again = open();
+        TargetQueue file = again.queue("file");
+        TargetQueue email = again.queue("email");
+        again.append(List.of(event("I3_B", 1)));
+        again.allowDeletion();
+        again.release(email); // its route stopped first, as at a shutdown
+        drain(file, 2);
+        again.stop();
+
+        Outbox third = open();
+        assertThat(drain(third.queue("email"), 2)).containsExactly(event("I3_A", 1).id(), event("I3_B", 1).id());
+    }
+
     private List<Path> segments() throws Exception {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().endsWith(".jsonl")).toList();
