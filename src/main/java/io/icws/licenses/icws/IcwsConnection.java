@@ -85,6 +85,7 @@ public final class IcwsConnection {
     private ScheduledFuture<?> watchdog;
     private CompletableFuture<?> inFlight;
     private boolean loginInFlight;
+    private CompletableFuture<IcwsClient.Login> loginRequest;
     private boolean polling;
     private boolean pollFailed;
     private int sessionsLostInARow;
@@ -210,7 +211,9 @@ public final class IcwsConnection {
         state = State.CONNECTING;
         URI server = servers.current();
         publish(server);
-        client.login(server).whenComplete((login, failure) -> lane.execute(() -> onLogin(server, login, failure)));
+        CompletableFuture<IcwsClient.Login> request = client.login(server);
+        loginRequest = request;
+        request.whenComplete((login, failure) -> lane.execute(() -> onLogin(server, login, failure)));
     }
 
     private void onLogin(URI server, IcwsClient.Login login, Throwable failure) {
@@ -566,14 +569,26 @@ public final class IcwsConnection {
             logOut(open, "stopping");
         } else if (!loginInFlight) {
             closed.complete(null);
+        } else {
+            // the login's answer will be logged out when it comes; by the deadline at the latest it is given up
+            CompletableFuture<IcwsClient.Login> request = loginRequest;
+            scheduler.schedule(() -> {
+                if (request.cancel(true)) {
+                    LOG.warn("A log-in to ICWS {} as {} got no answer by the shutdown deadline (icws.shutdown.timeout); "
+                            + "given up. If the server still makes that session, it ends when the server times it out",
+                            status.server(), settings.user());
+                }
+            }, Math.max(0, Duration.between(Instant.now(), by).toMillis()), TimeUnit.MILLISECONDS);
         }
-        // else: the login answer will be logged out, or given up at the deadline by whoever waits
     }
 
-    /** DELETE the subscription, then DELETE the connection even if the first failed; both by the deadline. */
+    /**
+     * DELETE the subscription, then DELETE the connection even if the first failed; both by the deadline. The
+     * first gets at most half the time left, so a slow answer to it cannot keep the log-out from being sent.
+     */
     private void logOut(IcwsSession open, String why) {
         Instant by = deadline == null ? Instant.now().plusSeconds(5) : deadline;
-        client.unsubscribe(open, Duration.between(Instant.now(), by))
+        client.unsubscribe(open, Duration.between(Instant.now(), by).dividedBy(2))
                 .handle((ok, failure) -> failure == null ? null : describeLogOut(unwrap(failure)))
                 .thenCompose(unsubscribeProblem -> client.logout(open, Duration.between(Instant.now(), by))
                         .handle((ok, failure) -> {

@@ -91,6 +91,7 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
             return;
         }
         Exchange exchange = createExchange(false);
+        watch.batchStarting();
         try {
             exchange.setProperty(LicenseWatch.SESSION_PROPERTY, session);
             if (poll) {

@@ -50,10 +50,8 @@ import org.apache.camel.support.service.ServiceHelper;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
-import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,7 +90,9 @@ public class LicenseWatch implements HttpClientConfigurer {
     private DeadLetters deadLetters;
     private SSLContext ssl;
     private List<URI> servers;
-    private volatile PoolingHttpClientConnectionManager pollConnections;
+    private volatile PollConnections pollConnections;
+    /** The batch under way had a failure (only touched on this connection's lane). */
+    private boolean batchFailed;
     private Consumer schedule;
     private ConnectionHealthCheck health;
     private volatile String stateProblem;
@@ -209,11 +209,11 @@ public class LicenseWatch implements HttpClientConfigurer {
         cutPolls();
     }
 
-    /** Cuts a poll under way: its connection pool closes at once. */
+    /** Cuts a poll under way: its connection pool closes at once (a later start polls on a new one). */
     void cutPolls() {
-        PoolingHttpClientConnectionManager pool = pollConnections;
-        if (pool != null) {
-            pool.close(CloseMode.IMMEDIATE);
+        PollConnections connections = pollConnections;
+        if (connections != null) {
+            connections.cut();
         }
     }
 
@@ -255,6 +255,10 @@ public class LicenseWatch implements HttpClientConfigurer {
     public void receivingFailed(Exchange exchange) {
         Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         tracker.rollback();
+        if (batchFailed) {
+            return; // one failure per batch is enough: the rest of it is skipped, the subscription made again
+        }
+        batchFailed = true;
         if (failure instanceof OutboxWriteException) {
             LOG.error("Connection {}: license changes could not be made durable ({}); they will be derived again from "
                     + "the next snapshot", id, Failures.describe(failure));
@@ -262,10 +266,23 @@ public class LicenseWatch implements HttpClientConfigurer {
         connection.receivingFailed(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class), failure);
     }
 
+    /**
+     * A batch of messages begins (on this connection's lane). Once one of its messages failed, the rest of it
+     * derives no change and it is not committed: its state is rolled back, and the snapshot that the new
+     * subscription brings derives what it held again, with the same ids (a later message must never be applied
+     * to a state without an earlier one).
+     */
+    void batchStarting() {
+        batchFailed = false;
+    }
+
     /** A batch failed outside the route's own error handling: as {@link #receivingFailed(Exchange)}. */
     void batchFailed(long session, Exception failure) {
         tracker.rollback();
-        connection.receivingFailed(session, failure);
+        if (!batchFailed) {
+            batchFailed = true;
+            connection.receivingFailed(session, failure);
+        }
     }
 
     private IcwsSession sessionOf(Exchange exchange) {
@@ -286,6 +303,9 @@ public class LicenseWatch implements HttpClientConfigurer {
      * @throws io.icws.licenses.icws.MalformedMessageException when the message does not fit the model
      */
     public List<LicenseChangeEvent> licenseChanges(String message) {
+        if (batchFailed) {
+            return List.of();
+        }
         LicenseMessage license = messages.licenseMessage(message);
         List<LicenseChangeEvent> events = tracker.apply(license.delta(), license.statuses());
         changes.add(events.size());
@@ -320,8 +340,11 @@ public class LicenseWatch implements HttpClientConfigurer {
 
     /** A message of a type nobody subscribed to: counted, never an error. */
     public void ignored(String type) {
-        ignored.computeIfAbsent(type.isEmpty() ? "(no __type)" : type, t -> new LongAdder()).increment();
-        LOG.debug("Ignored an ICWS message of type {}", type);
+        String shown = type.isEmpty() ? "(no __type)" : SafeText.line(type, 200);
+        // counted by type for the health details; a server inventing types cannot grow this without end
+        String counted = ignored.size() < 100 || ignored.containsKey(shown) ? shown : "(other types)";
+        ignored.computeIfAbsent(counted, t -> new LongAdder()).increment();
+        LOG.debug("Ignored an ICWS message of type {}", shown);
     }
 
     /** A message that does not fit the model: kept whole in the dead letters with the reason. */
@@ -344,6 +367,9 @@ public class LicenseWatch implements HttpClientConfigurer {
      * @throws OutboxWriteException when the outbox cannot be synced (then the batch is derived again)
      */
     public void commit(Exchange exchange) {
+        if (batchFailed) {
+            return;
+        }
         outbox.sync();
         connection.batchHandled(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class));
         try {
@@ -385,16 +411,16 @@ public class LicenseWatch implements HttpClientConfigurer {
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
         ConnectionSettings s = settings;
-        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
+        PollConnections connections = new PollConnections(() -> PoolingHttpClientConnectionManagerBuilder.create()
                 .setTlsSocketStrategy(ClientTlsStrategyBuilder.create().setSslContext(ssl)
                         .setHostnameVerifier(IcwsTls.hostnameVerifier(s.tls())).buildClassic())
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(Timeout.of(s.connectTimeout()))
                         .setSocketTimeout(Timeout.of(s.responseTimeout())).build())
                 .setMaxConnPerRoute(2)
-                .build();
-        pollConnections = pool;
-        builder.setConnectionManager(pool)
+                .build());
+        pollConnections = connections;
+        builder.setConnectionManager(connections)
                 .setConnectionManagerShared(false)
                 .disableCookieManagement()
                 .disableAutomaticRetries()

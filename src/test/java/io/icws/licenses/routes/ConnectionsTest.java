@@ -196,6 +196,23 @@ class ConnectionsTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> events(siteA, "agent1", STATION, "unassigned").size() == 1);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"yaml", "java"})
+    void aPollingConnectionStoppedAndStartedAgainReceivesAgain(String dsl) throws Exception {
+        start(dsl);
+        await().atMost(Duration.ofSeconds(20)).until(() -> events().size() == 9);
+        // a2 polls: its stop cuts its poll connections; the start after it must poll on new ones
+        main.getCamelContext().getRouteController().stopRoute("icws-watch-a2");
+        main.getCamelContext().getRouteController().startRoute("icws-watch-a2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> health("icws-a2") == HealthCheck.State.UP);
+
+        siteA.setLicenseAssigned("agent2", STATION, false);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> events(siteA, "agent2", STATION, "unassigned").size() == 1);
+        assertThat(siteA.requests()).filteredOn(r -> r.method().equals("GET") && r.path().endsWith("/messaging/messages"))
+                .allMatch(r -> r.status() == 200);
+    }
+
     private static List<RecordedRequest> logouts(IcwsSimulator site) {
         return site.requests().stream().filter(r -> r.method().equals("DELETE") && r.path().endsWith("/connection")
                 && r.status() == 204).toList();

@@ -1,0 +1,117 @@
+package io.icws.licenses.watch;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import org.apache.hc.client5.http.HttpRoute;
+import org.apache.hc.client5.http.io.ConnectionEndpoint;
+import org.apache.hc.client5.http.io.HttpClientConnectionManager;
+import org.apache.hc.client5.http.io.LeaseRequest;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The connections of a connection's polls, which a stop can cut: {@link #cut()} closes the pool at once (a poll
+ * under way fails now instead of at its time-out), and the next poll, after the route started again, gets a
+ * new pool. camel-http builds its client once per endpoint, so the client keeps this manager across a route's
+ * stop and start; each connection goes back to the pool it came from.
+ */
+final class PollConnections implements HttpClientConnectionManager {
+
+    private final Supplier<PoolingHttpClientConnectionManager> newPool;
+    private final Map<ConnectionEndpoint, PoolingHttpClientConnectionManager> leasedFrom = new ConcurrentHashMap<>();
+    private PoolingHttpClientConnectionManager pool;
+    private boolean closed;
+
+    PollConnections(Supplier<PoolingHttpClientConnectionManager> newPool) {
+        this.newPool = newPool;
+    }
+
+    /** Closes the pool now, cutting a poll under way; the next lease makes a new one. */
+    synchronized void cut() {
+        if (pool != null) {
+            pool.close(CloseMode.IMMEDIATE);
+            pool = null;
+        }
+    }
+
+    private synchronized PoolingHttpClientConnectionManager pool() {
+        if (closed) {
+            throw new IllegalStateException("Connection pool shut down");
+        }
+        if (pool == null) {
+            pool = newPool.get();
+        }
+        return pool;
+    }
+
+    @Override
+    public LeaseRequest lease(String id, HttpRoute route, Timeout requestTimeout, Object state) {
+        PoolingHttpClientConnectionManager from = pool();
+        LeaseRequest request = from.lease(id, route, requestTimeout, state);
+        return new LeaseRequest() {
+            @Override
+            public ConnectionEndpoint get(Timeout timeout)
+                    throws InterruptedException, ExecutionException, TimeoutException {
+                ConnectionEndpoint endpoint = request.get(timeout);
+                leasedFrom.put(endpoint, from);
+                return endpoint;
+            }
+
+            @Override
+            public boolean cancel() {
+                return request.cancel();
+            }
+        };
+    }
+
+    @Override
+    public void release(ConnectionEndpoint endpoint, Object newState, TimeValue validDuration) {
+        PoolingHttpClientConnectionManager from = leasedFrom.remove(endpoint);
+        if (from != null) {
+            from.release(endpoint, newState, validDuration);
+        }
+    }
+
+    @Override
+    public void connect(ConnectionEndpoint endpoint, TimeValue timeout, HttpContext context) throws IOException {
+        owner(endpoint).connect(endpoint, timeout, context);
+    }
+
+    @Override
+    public void upgrade(ConnectionEndpoint endpoint, HttpContext context) throws IOException {
+        owner(endpoint).upgrade(endpoint, context);
+    }
+
+    private PoolingHttpClientConnectionManager owner(ConnectionEndpoint endpoint) throws IOException {
+        PoolingHttpClientConnectionManager from = leasedFrom.get(endpoint);
+        if (from == null) {
+            throw new IOException("the poll's connection was cut");
+        }
+        return from;
+    }
+
+    @Override
+    public void close(CloseMode mode) {
+        synchronized (this) {
+            closed = true;
+            if (pool != null) {
+                pool.close(mode);
+                pool = null;
+            }
+        }
+        leasedFrom.clear();
+    }
+
+    @Override
+    public void close() {
+        close(CloseMode.GRACEFUL);
+    }
+}
