@@ -6,10 +6,13 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.IcwsSettings;
+import io.icws.licenses.config.InvalidSettingException;
 import io.icws.licenses.config.Secrets;
 import io.icws.licenses.config.SettingsReader;
 import io.icws.licenses.icws.IcwsMessages;
@@ -107,14 +110,34 @@ public final class IcwsBindings {
     public static IcwsSettings check(CamelContext context) throws IOException {
         PropertiesComponent properties = context.getPropertiesComponent();
         addDefaults(properties);
-        IcwsSettings settings = IcwsSettings.from(properties::resolveProperty,
-                properties.loadProperties(k -> k.startsWith(ConnectionSettings.PREFIX)).stringPropertyNames());
+        IcwsSettings settings = IcwsSettings.from(properties::resolveProperty, connectionKeys(properties));
         SettingsReader reader = new SettingsReader(properties::resolveProperty);
         Secrets secrets = new Secrets(context);
         for (String id : settings.connections()) {
             ConnectionSettings.read(id, reader, secrets);
         }
         return settings;
+    }
+
+    /**
+     * The keys under {@code icws.connections.} that name connections: those of the property files and sources
+     * Camel can list, and JVM system properties. Environment variables cannot name an id ({@code -} and
+     * {@code _} look alike there): connections given that way must be listed in {@code icws.connections}.
+     */
+    public static Set<String> connectionKeys(PropertiesComponent properties) {
+        Set<String> keys = new TreeSet<>(properties.loadProperties(k -> k.startsWith(ConnectionSettings.PREFIX))
+                .stringPropertyNames());
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith(ConnectionSettings.PREFIX)) {
+                keys.add(key);
+            }
+        }
+        boolean listed = properties.resolveProperty("icws.connections").filter(v -> !v.isBlank()).isPresent();
+        if (!listed && System.getenv().keySet().stream().anyMatch(k -> k.startsWith("ICWS_CONNECTIONS_"))) {
+            throw new InvalidSettingException("icws.connections", "connections given as environment variables "
+                    + "(ICWS_CONNECTIONS_…) must be listed: ICWS_CONNECTIONS=site-a,site-b");
+        }
+        return keys;
     }
 
     /** The jar's defaults go under whatever the runtime already has (files, -D, environment). */

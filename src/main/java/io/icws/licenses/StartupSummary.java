@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.IcwsSettings;
+import io.icws.licenses.support.SafeText;
 import io.icws.licenses.watch.IcwsComponent;
 import io.icws.licenses.watch.LicenseWatch;
 import org.apache.camel.CamelContext;
@@ -45,7 +46,7 @@ final class StartupSummary {
             targets.add("file -> " + t.fileDirectory());
         }
         if (t.jms()) {
-            targets.add("jms -> " + t.jmsDestination() + " on " + t.jmsBrokerUrl());
+            targets.add("jms -> " + t.jmsDestination() + " on " + SafeText.url(t.jmsBrokerUrl()));
         }
         targets.add(t.email() ? "email -> " + t.emailTo() + " via " + t.emailHost() + ":" + t.emailPort()
                 : "email off");

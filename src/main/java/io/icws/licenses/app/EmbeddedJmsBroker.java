@@ -14,6 +14,7 @@ import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSRuntimeException;
 
+import io.icws.licenses.config.InvalidSettingException;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
@@ -41,12 +42,14 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
     private final String url;
     private final int tcpPort;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final Path dataDirectory;
 
     /**
      * @param tcpPort a loopback TCP port to accept clients on besides in-VM (to read the queue with the Artemis CLI
      *                or any JMS client), or 0 for none
      */
     public EmbeddedJmsBroker(Path dataDirectory, int tcpPort) throws Exception {
+        this.dataDirectory = dataDirectory;
         int id = NEXT_ID.getAndIncrement();
         this.url = "vm://" + id;
         Configuration config = new ConfigurationImpl()
@@ -88,8 +91,8 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
         try {
             started.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("The embedded JMS broker did not start (data in "
-                    + broker.getConfiguration().getJournalDirectory() + "): " + e.getCause().getMessage(), e.getCause());
+            throw new InvalidSettingException("icws.notify.jms.embedded-data-directory", "the embedded JMS broker did not "
+                    + "start with its data in " + dataDirectory + " (" + e.getCause() + ")");
         } catch (TimeoutException e) {
             throw new IllegalStateException("The embedded JMS broker did not start within " + atMost.toSeconds() + " s");
         }

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
 import io.icws.licenses.IcwsBindings;
 import io.icws.licenses.config.ConnectionSettings;
@@ -84,22 +83,38 @@ public final class JarRuntime implements CamelConfiguration {
         if (port == 0) {
             return;
         }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new InvalidSettingException(hostKey(key), "'" + host + "' is not a host name or address of this machine");
+        }
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(host, port));
-        } catch (IOException e) {
+            socket.bind(address);
+        } catch (java.net.BindException e) {
+            if (e.getMessage() == null || !e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use")) {
+                throw new InvalidSettingException(hostKey(key), "cannot listen on " + host + ":" + port + " ("
+                        + e.getMessage() + "; is it an address of this machine?)");
+            }
             throw new InvalidSettingException(key, "port " + port + " on " + host + " is taken (another instance "
                     + "running?); choose another " + what);
+        } catch (IOException e) {
+            throw new InvalidSettingException(hostKey(key), "cannot listen on " + host + ":" + port + " ("
+                    + e.getMessage() + ")");
         }
+    }
+
+    /** The host setting next to a port setting (the embedded broker listens on loopback only). */
+    private static String hostKey(String portKey) {
+        return portKey.equals("icws.health.port") ? "icws.health.host" : portKey;
     }
 
     private static boolean usesEmbeddedServer(SettingsReader settings, PropertiesComponent properties) {
         if (ConnectionSettings.EMBEDDED.equalsIgnoreCase(settings.text("icws.server", ""))) {
             return true;
         }
-        List<String> servers = properties.loadProperties(k -> k.startsWith(ConnectionSettings.PREFIX)
-                && k.endsWith(".server")).values().stream().map(Object::toString).toList();
-        return servers.stream().anyMatch(s -> ConnectionSettings.EMBEDDED.equalsIgnoreCase(s.trim()));
+        return IcwsBindings.connectionKeys(properties).stream().filter(k -> k.endsWith(".server"))
+                .map(k -> properties.resolveProperty(k).orElse(""))
+                .anyMatch(s -> ConnectionSettings.EMBEDDED.equalsIgnoreCase(s.trim()));
     }
 
 }

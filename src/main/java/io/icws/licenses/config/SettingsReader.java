@@ -72,8 +72,9 @@ public final class SettingsReader {
 
     public boolean bool(String key, boolean fallback) {
         String v = optional(key).orElse(Boolean.toString(fallback));
-        if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
-            throw new InvalidSettingException(keyOf(key), "'" + v + "' is neither true nor false");
+        if (!v.equals("true") && !v.equals("false")) {
+            // lower case only: the routes read some of these switches themselves ({{icws.notify.file.enabled}})
+            throw new InvalidSettingException(keyOf(key), "'" + v + "' is neither true nor false (in lower case)");
         }
         return Boolean.parseBoolean(v);
     }

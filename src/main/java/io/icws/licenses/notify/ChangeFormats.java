@@ -66,9 +66,9 @@ public final class ChangeFormats {
     public String emailSubject(LicenseChangeEvent e) {
         requireEvent(e);
         String subject = "ICWS license " + headerValue(changeTypeText(e)) + ": "
-                + cap(headerValue(orElse(e.license(), "unknown license")), SUBJECT_PART_MAX)
-                + " for " + cap(headerValue(orElse(e.user(), "unknown user")), SUBJECT_PART_MAX);
-        return cap(subject, SUBJECT_MAX);
+                + SafeText.cap(headerValue(orElse(e.license(), "unknown license")), SUBJECT_PART_MAX)
+                + " for " + SafeText.cap(headerValue(orElse(e.user(), "unknown user")), SUBJECT_PART_MAX);
+        return SafeText.cap(subject, SUBJECT_MAX);
     }
 
     /**
@@ -261,9 +261,5 @@ public final class ChangeFormats {
             i += Character.charCount(cp);
         }
         return b.toString();
-    }
-
-    static String cap(String s, int max) {
-        return SafeText.cap(s, max);
     }
 }

@@ -10,10 +10,11 @@ import org.springframework.jms.connection.CachingConnectionFactory;
 
 /**
  * The JMS connection of the JMS target, as the bean {@code icwsJmsConnectionFactory} the route names. A host
- * that binds its own {@link ConnectionFactory} under that name (any broker) keeps it; otherwise one is made for
+ * that binds its own {@link ConnectionFactory} under that name (any broker) keeps it as it is (pooling is then
+ * the host's: a bare factory opens a connection per message); otherwise one is made for
  * {@code icws.notify.jms.broker-url} with the ActiveMQ Artemis client (add
- * {@code org.apache.activemq:artemis-jakarta-client}). Either way it is wrapped so that one connection and its
- * session are kept and reused — not a new connection per message — and made again after a failure.
+ * {@code org.apache.activemq:artemis-jakarta-client}) and wrapped so that one connection and its session are
+ * kept and reused, and made again after a failure.
  */
 public final class JmsTarget {
 

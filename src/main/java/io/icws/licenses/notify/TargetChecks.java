@@ -7,6 +7,7 @@ import io.icws.licenses.config.IcwsSettings;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.TargetQueue;
 import io.icws.licenses.support.Failures;
+import io.icws.licenses.support.SafeText;
 import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,7 @@ public final class TargetChecks {
         }
         // (the JMS and mail classes are only touched when those targets are on: a host may lack them)
         if (targets.jms()) {
-            check(outbox, "jms", "broker " + targets.jmsBrokerUrl() + ", queue " + targets.jmsDestination(),
+            check(outbox, "jms", "broker " + SafeText.url(targets.jmsBrokerUrl()) + ", queue " + targets.jmsDestination(),
                     () -> JmsTarget.check(context));
         }
         if (targets.email()) {

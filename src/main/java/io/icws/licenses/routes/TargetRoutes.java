@@ -52,7 +52,7 @@ public class TargetRoutes extends RouteBuilder {
                     .setHeader("Subject", method("changeFormats", "emailSubject"))
                     .setBody(method("changeFormats", "emailBody"))
                     .to("smtp://{{icws.notify.email.host}}:{{icws.notify.email.port}}"
-                            + "?from={{icws.notify.email.from}}&to={{icws.notify.email.to}}"
+                            + "?from=RAW({{icws.notify.email.from}})&to=RAW({{icws.notify.email.to}})"
                             + "&contentType=text/plain; charset=UTF-8"
                             + "&authenticator={{?icws.internal.email-authenticator}}"
                             + "&additionalJavaMailProperties=#icwsMailProperties")

@@ -54,4 +54,17 @@ public final class SafeText {
         }
         return s.substring(0, Math.max(cut, 0)) + ELLIPSIS;
     }
+
+    /**
+     * A URL to show in a log line without what may be a secret in it: no user info, no query (an Artemis URL
+     * can carry {@code ?user=…&password=…}), e.g. {@code tcp://broker:61616?…}.
+     */
+    public static String url(String url) {
+        if (url == null) {
+            return "";
+        }
+        String shown = url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@?#]*@", "$1");
+        int query = shown.indexOf('?');
+        return line(query < 0 ? shown : shown.substring(0, query) + "?…", 300);
+    }
 }

@@ -43,7 +43,8 @@ class EmbeddedJmsBrokerTest {
         broker.start();
         try {
             assertThatThrownBy(() -> broker.awaitStarted(Duration.ofSeconds(30)))
-                    .hasMessageContaining("The embedded JMS broker did not start")
+                    .hasMessageStartingWith("Invalid setting icws.notify.jms.embedded-data-directory: the embedded JMS "
+                            + "broker did not start")
                     .hasMessageContaining(notAFolder.toString());
             assertThatThrownBy(() -> broker.connectionFactory().createConnection())
                     .isInstanceOf(JMSException.class).hasMessageContaining("did not start");

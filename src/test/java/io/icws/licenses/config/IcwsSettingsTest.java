@@ -62,6 +62,14 @@ class IcwsSettingsTest {
     }
 
     @Test
+    void withoutAListTheKeysNameTheConnections() {
+        values.put("icws.connections.site-a.user", "svc-a");
+        values.put("icws.connections.site-b.user", "svc-b");
+
+        assertThat(shared().connections()).containsExactly("site-a", "site-b");
+    }
+
+    @Test
     void connectionsAreFoundByTheirKeysAndByTheListAndTakeWhatTheyDoNotGiveFromTheTopLevel() {
         values.put("icws.connections", "site-b");
         values.put("icws.connections.site-a.user", "svc-a");

@@ -81,7 +81,7 @@ abstract class LicenseRoutesAcceptanceTest extends RoutesTestSupport {
         MimeMessage[] mails = smtp.getReceivedMessages();
         assertThat(mails).hasSize(2);
         assertThat(mails[0].getSubject()).contains(STATION).contains("unassigned").contains("agent1");
-        assertThat(mails[0].getAllRecipients()[0].toString()).isEqualTo("alerts@example.com");
+        assertThat(mails[0].getAllRecipients()[0].toString()).isEqualTo("alerts+icws@example.com");
         assertThat(mails[0].getFrom()[0].toString()).isEqualTo("icws@example.com");
         assertThat(mails[0].getContentType()).startsWith("text/plain");
         assertThat(mails[0].getContent().toString()).contains(STATION).contains(event.path("id").asText());

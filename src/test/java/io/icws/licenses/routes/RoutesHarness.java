@@ -85,7 +85,7 @@ final class RoutesHarness implements AutoCloseable {
         settings.put("icws.notify.email.enabled", "true");
         settings.put("icws.notify.email.host", "127.0.0.1");
         settings.put("icws.notify.email.port", Integer.toString(smtpPort));
-        settings.put("icws.notify.email.to", "alerts@example.com");
+        settings.put("icws.notify.email.to", "alerts+icws@example.com"); // a + must survive the URI
         settings.put("icws.notify.email.from", "icws@example.com");
         settings.put("icws.notify.redelivery.initial-delay", "100");
         settings.put("icws.notify.redelivery.max-delay", "500");
