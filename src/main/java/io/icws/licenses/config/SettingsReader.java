@@ -58,7 +58,10 @@ public final class SettingsReader {
     }
 
     public String required(String key) {
-        return optional(key).orElseThrow(() -> new InvalidSettingException(keyOf(key), "is not set"));
+        return optional(key).orElseThrow(() -> connectionPrefix == null
+                ? new InvalidSettingException(key, "is not set")
+                : new InvalidSettingException(connectionPrefix + key.substring("icws.".length()),
+                        "is not set, nor is " + key + " for every connection"));
     }
 
     public String text(String key, String fallback) {

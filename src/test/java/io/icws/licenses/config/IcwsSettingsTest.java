@@ -100,6 +100,15 @@ class IcwsSettingsTest {
                 .hasMessageContaining("ICWS_CONNECTIONS_SITE_A_LICENSES");
     }
 
+    @Test
+    void aMissingValueOfAConnectionNamesTheConnectionsKey() {
+        values.remove("icws.user");
+        values.put("icws.connections.site-b.server", "https://cic2.example.com:8019");
+
+        assertThatThrownBy(() -> connection("site-b")).isInstanceOf(InvalidSettingException.class)
+                .hasMessageStartingWith("Invalid setting icws.connections.site-b.user: is not set, nor is icws.user");
+    }
+
     @ParameterizedTest(name = "connection id ''{0}'' is refused")
     @CsvSource({"Site-A", "-x", "a.b", "a_b"})
     void connectionIdsAreLowerCaseLettersDigitsAndDashes(String id) {
