@@ -39,12 +39,11 @@ final class Cursor implements AutoCloseable {
     static Cursor open(Path file, long initial) {
         long value = initial;
         if (Files.exists(file)) {
-            try {
-                String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
-                value = Long.parseLong(text);
-            } catch (IOException | NumberFormatException e) {
-                LOG.warn("Outbox cursor {} is unreadable ({}); its target gets every event still in the outbox again",
-                        file, e.getMessage());
+            long read = read(file);
+            if (read >= 0) {
+                value = read;
+            } else {
+                LOG.warn("Outbox cursor {} is unreadable; its target gets every event still in the outbox again", file);
             }
         }
         try {
@@ -59,7 +58,7 @@ final class Cursor implements AutoCloseable {
         }
     }
 
-    /** The value in a cursor file, or -1 when it cannot be read. */
+    /** The value in a cursor file, or -1 when it cannot be read (a cursor is never negative). */
     static long read(Path file) {
         try {
             return Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim());
@@ -82,10 +81,9 @@ final class Cursor implements AutoCloseable {
 
     /** Writes the number over the old one, same width: one positional write (this runs once per event). */
     private void write(long sequence) throws IOException {
-        byte[] text = sequence < 0 ? String.format("%0" + WIDTH + "d\n", sequence).getBytes(StandardCharsets.US_ASCII)
-                : new byte[WIDTH + 1];
-        long rest = sequence;
-        for (int i = WIDTH - 1; i >= 0 && sequence >= 0; i--) {
+        byte[] text = new byte[WIDTH + 1];
+        long rest = sequence; // never negative: sequences start at 1, a cursor at 0
+        for (int i = WIDTH - 1; i >= 0; i--) {
             text[i] = (byte) ('0' + rest % 10);
             rest /= 10;
         }

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * not yet in the saved state (and will be derived again, with the same id) or in this log.
  *
  * <p>After a restart, {@link #queue(String)} gives a target every event after its cursor first. A segment is
- * deleted once every target of this run is past its last event. A torn last line (the process was killed
- * mid-write) is cut off with a warning.
+ * deleted once every target of this run, stopped ones included, is past its last event; the newest segment
+ * stays, and sequences are never reused (a restart continues after the highest sequence or cursor). A torn last
+ * line (the process was killed mid-write) is cut off with a warning.
  *
  * <p>Thread-safe.
  */

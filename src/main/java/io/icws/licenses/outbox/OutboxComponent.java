@@ -1,13 +1,15 @@
 package io.icws.licenses.outbox;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
 import io.icws.licenses.config.SettingsReader;
-
 import org.apache.camel.Endpoint;
+import org.apache.camel.spi.OnCamelContextStopping;
 import org.apache.camel.support.CamelContextHelper;
 import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.LifecycleStrategySupport;
 
 /**
  * {@code icws-outbox:<target>}: a route that starts {@code from("icws-outbox:file")} delivers the events of
@@ -21,23 +23,33 @@ public class OutboxComponent extends DefaultComponent {
     /** Registry name of the dead letters. */
     public static final String DEAD_LETTERS_BEAN = "icwsDeadLetters";
 
-    private Instant stopDeadline;
+    private volatile Instant contextStopDeadline;
+    private boolean watchingContextStop;
 
-    /**
-     * When the deliveries under way must have ended: {@code icws.shutdown.timeout} after the first target of a
-     * stop began stopping, one instant for all targets (Camel stops their routes one after the other).
-     */
-    synchronized Instant stopDeadline() {
-        if (stopDeadline == null) {
-            stopDeadline = Instant.now().plus(new SettingsReader(getCamelContext().getPropertiesComponent()::resolveProperty)
-                    .duration("icws.shutdown.timeout", "5s"));
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        contextStopDeadline = null;
+        if (!watchingContextStop) {
+            watchingContextStop = true;
+            // the context stops its routes one after the other: every target gets the same deadline
+            getCamelContext().addLifecycleStrategy(LifecycleStrategySupport.adapt(
+                    (OnCamelContextStopping) context -> contextStopDeadline = Instant.now().plus(shutdownTimeout())));
         }
-        return stopDeadline;
     }
 
-    /** A target started: the next stop has a deadline of its own. */
-    synchronized void targetStarted() {
-        stopDeadline = null;
+    /**
+     * When a delivery under way must have ended: {@code icws.shutdown.timeout} after the context began stopping
+     * (one instant for all targets), or after this target's route alone began stopping.
+     */
+    Instant stopDeadline() {
+        Instant whole = contextStopDeadline;
+        return whole != null ? whole : Instant.now().plus(shutdownTimeout());
+    }
+
+    private Duration shutdownTimeout() {
+        return new SettingsReader(getCamelContext().getPropertiesComponent()::resolveProperty)
+                .duration("icws.shutdown.timeout", "5s");
     }
 
     @Override

@@ -62,7 +62,6 @@ final class OutboxConsumer extends DefaultConsumer {
             LOG.warn("Target {}: health check {} not registered: another check has that name", target, health.getId());
         }
         running = true;
-        ((OutboxComponent) endpoint.getComponent()).targetStarted();
         worker = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newSingleThreadExecutor(this, "icws-target-" + target);
         loop = worker.submit(this::deliverForever);

@@ -180,13 +180,7 @@ public final class TargetQueue {
 
     /** Stops every wait and closes the cursor file (its value stays on disk). */
     void close() {
-        lock.lock();
-        try {
-            stopped = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        stopWaiting();
         cursor.close();
     }
 
