@@ -68,7 +68,7 @@ public final class IcwsConnection {
     private final ConnectionSettings settings;
     private final IcwsClient client;
     private final ScheduledExecutorService scheduler;
-    private final Executor lane;
+    private final SerialExecutor lane;
     private final Receiver receiver;
     private final Servers servers;
     private final Backoff backoff;
@@ -97,12 +97,16 @@ public final class IcwsConnection {
     private volatile long currentGeneration;
     private volatile Status status = new Status(State.STARTING, null, null, "not connected yet", Instant.now());
 
+    /**
+     * @param lane the connection's lane, shared with its consumer: every step of the connection (session and
+     *             batches alike) runs on it, one at a time
+     */
     public IcwsConnection(ConnectionSettings settings, IcwsClient client, ScheduledExecutorService scheduler,
-                          Executor pool, Receiver receiver, java.util.List<URI> servers) {
+                          SerialExecutor lane, Receiver receiver, java.util.List<URI> servers) {
         this.settings = settings;
         this.client = client;
         this.scheduler = scheduler;
-        this.lane = new SerialExecutor(pool, settings.id());
+        this.lane = lane;
         this.receiver = receiver;
         this.servers = new Servers(servers);
         this.backoff = new Backoff(settings.retryInitialDelay(), settings.retryMaxDelay());
@@ -120,7 +124,14 @@ public final class IcwsConnection {
      * unsubscribes and logs out, all by the deadline. The future completes when that is done or given up.
      */
     public CompletableFuture<Void> close(Instant deadline) {
-        lane.execute(() -> doClose(deadline));
+        // a poll under way holds the lane until it ends: cut it now, not when the close gets its turn
+        receiver.cutPolls();
+        try {
+            lane.execute(() -> doClose(deadline));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("The lane of connection {} no longer runs tasks; closed without logging out", settings.id());
+            closed.complete(null);
+        }
         return closed;
     }
 
@@ -172,12 +183,13 @@ public final class IcwsConnection {
     }
 
     /**
-     * A batch of the given session was handled and made durable: messages come through end to end, so whatever
-     * failed before works again (the backoff starts afresh).
+     * A batch of the given session was handled and committed: messages come through end to end, so whatever
+     * failed before works again (the backoff starts afresh). Called on the lane, by the batch's completion: it
+     * takes effect at once, before anything the lane runs next (a stream that ended meanwhile is not "up").
      */
     public void batchHandled(long session) {
-        lane.execute(() -> {
-            if (session == generation && state == State.SUBSCRIBED && mode == Mode.SSE) {
+        lane.runOrExecute(() -> {
+            if (session == generation && state == State.SUBSCRIBED && mode == Mode.SSE && stream != null) {
                 received();
             }
         });

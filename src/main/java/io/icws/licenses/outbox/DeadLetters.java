@@ -97,7 +97,8 @@ public class DeadLetters {
 
     /**
      * Sends a dead letter (the body: the file's content) again to the target that refused it, through the
-     * outbox. Only a target's dead letters can be sent again; anything else is refused with the reason.
+     * outbox, with its id. Only a target's dead letters can be sent again, and only to a target running here;
+     * anything else is refused with the reason (the file then goes to {@code replay/failed}, kept).
      */
     public void replay(Exchange exchange) throws IOException {
         String name = exchange.getMessage().getHeader(Exchange.FILE_NAME, String.class);
@@ -109,8 +110,12 @@ public class DeadLetters {
                     + origin + "'); only those can be sent again");
         }
         LicenseChangeEvent event = mapper.treeToValue(content, LicenseChangeEvent.class);
-        outbox.append(java.util.List.of(event), Set.of(origin));
-        outbox.sync();
+        try {
+            outbox.resend(java.util.List.of(event), Set.of(origin)); // durable before the replay file goes
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Dead letter " + name + " cannot be sent again: its " + e.getMessage()
+                    + "; it stays in replay/failed until that target runs (then move it into replay/ again)", e);
+        }
         LOG.info("Dead letter {} sent again to target {} (event {})", name, origin, event.id());
     }
 }

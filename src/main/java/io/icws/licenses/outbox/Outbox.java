@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -23,53 +27,95 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.state.LicenseChangeEvent;
+import io.icws.licenses.support.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The durable record of every change event until each target has it: an append-only log of events in
- * segment files ({@code outbox-<first sequence>.jsonl}, one JSON line per event) and, per target, a cursor
- * file ({@code <target>.cursor}) with the sequence of the last event that target has taken (delivered, or
- * sent to the dead letters). A target takes events in log order, so its cursor says everything about it.
+ * The durable record of every committed batch until each target has its events: an append-only log in segment
+ * files ({@code outbox-<first sequence>.jsonl}, one JSON record per line) and, per target, a cursor file
+ * ({@code <target>.cursor}) with the sequence of the last event that target has taken (delivered, or sent to
+ * the dead letters). A target takes events in sequence order, so its cursor says everything about it.
  *
- * <p>{@link #append(List)} writes the events and hands them to every target's queue at once (the fast path:
- * delivery starts while the batch is still being written); {@link #sync()} makes what was appended durable
- * with one fsync for the batch. The license state is saved only after that sync, so a change is always either
- * not yet in the saved state (and will be derived again, with the same id) or in this log.
+ * <p><b>One record per batch.</b> {@link #commit(String, String, List)} writes one line holding a batch's events
+ * and the license state the batch leaves, and syncs it; only then do the target queues get its events, in
+ * sequence order. So no target ever sees an event of a batch that is not durable, and the state and its events
+ * are durable together: after a crash a connection starts from the state of its last record
+ * ({@link #lastState(String)}), whose events are delivered, or the batch is not there at all and no target has
+ * seen any of it. Commits of different connections that arrive together share one fsync (group commit).
+ * Records:
+ * <pre>{@code
+ * {"seq":41,"connection":"site-a","state":{…the state…},"events":[{…CloudEvent 41…},{…CloudEvent 42…}]}
+ * {"seq":43,"targets":["jms"],"events":[{…a dead letter sent again…}]}
+ * }</pre>
+ * A record's events take the sequences {@code seq, seq+1, …}; a record with no event takes one sequence. An event
+ * gets its id here, when it is committed (a random UUID, kept in the record): redelivery, a restart and a
+ * replay keep it, and no two changes ever share one.
  *
- * <p>After a restart, {@link #queue(String)} gives a target every event after its cursor first. A segment is
- * deleted once every target of this run, stopped ones included, is past its last event; the newest segment
- * stays, and sequences are never reused (a restart continues after the highest sequence or cursor). A torn last
- * line (the process was killed mid-write) is cut off with a warning.
+ * <p><b>Never wedged.</b> A write that fails is cut off the segment again; a failed sync cuts off every record
+ * not yet durable and fails each of their commits (their connections derive them again from the next snapshot;
+ * no target had them). A segment is rolled over once it holds {@code segmentBytes}: the new one is opened
+ * before the old is let go, so a roll-over that fails leaves the outbox writing the old one. Whatever failed,
+ * the next commit tries the disk again. The newest record of each connection's state is carried into every new
+ * segment, so deleting a delivered segment never loses a state.
+ *
+ * <p>A segment is deleted once every target of this run, stopped ones included, is past its last event; never
+ * the newest (it holds the highest sequence). Sequences are never reused: a restart continues after the highest
+ * sequence, cursor or state checkpoint. A torn last line (the process was killed mid-write) is cut off with a
+ * warning; it was never synced, so nothing of it was delivered.
  *
  * <p>Thread-safe.
  */
 public final class Outbox {
 
+    /** The segment size when none is given: 8 MiB. */
+    public static final long DEFAULT_SEGMENT_BYTES = 8L << 20;
+
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     private static final Pattern SEGMENT = Pattern.compile("outbox-(\\d{20})\\.jsonl");
-    private static final long SEGMENT_BYTES = 8L << 20;
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private static final String CURSOR_SUFFIX = ".cursor";
 
     private final Path directory;
     private final ObjectMapper mapper;
+    private final long segmentBytes;
     private final Map<String, TargetQueue> queues = new LinkedHashMap<>();
     /** Targets of this run whose queue was released (route stopped): the last event each had taken. */
     private final Map<String, Long> released = new LinkedHashMap<>();
     /** First sequence of each segment file, with its last sequence (first - 1 while empty). */
     private final TreeMap<Long, Long> segments = new TreeMap<>();
+    /** The state each connection's newest record left. */
+    private final Map<String, CommittedState> states = new LinkedHashMap<>();
+    /** Records written but not yet known to be durable, oldest first. */
+    private final ArrayDeque<Written> unsynced = new ArrayDeque<>();
+    private final Object syncLock = new Object();
+
     private FileChannel current;
     private long currentFirst;
     private long currentBytes;
-    private boolean unsynced;
-    private final Object syncLock = new Object();
+    /** Bytes of the current segment known to be durable. */
+    private long durableBytes;
     private long nextSequence = 1;
     private boolean deletionAllowed;
+    private boolean rollOverFailing;
     private boolean running;
+    private volatile String problem;
+    private volatile Instant problemSince;
 
     public Outbox(Path directory, ObjectMapper mapper) {
+        this(directory, mapper, DEFAULT_SEGMENT_BYTES);
+    }
+
+    /**
+     * @param segmentBytes a segment is rolled over once it holds this many bytes ({@code icws.outbox.segment-size-kib})
+     */
+    public Outbox(Path directory, ObjectMapper mapper, long segmentBytes) {
+        if (segmentBytes < 1) {
+            throw new IllegalArgumentException("segment size must be positive, not " + segmentBytes);
+        }
         this.directory = directory;
         this.mapper = mapper;
+        this.segmentBytes = segmentBytes;
     }
 
     /** The folder of the log and the cursors ({@code icws.outbox.directory}). */
@@ -85,7 +131,7 @@ public final class Outbox {
     public synchronized void start() throws IOException {
         Files.createDirectories(directory);
         try (Stream<Path> files = Files.list(directory)) {
-            for (Path file : files.toList()) {
+            for (Path file : files.sorted().toList()) {
                 Matcher m = SEGMENT.matcher(file.getFileName().toString());
                 if (m.matches()) {
                     long first = Long.parseLong(m.group(1));
@@ -100,7 +146,8 @@ public final class Outbox {
             }
         }
         running = true;
-        LOG.debug("Outbox {} holds {} segment(s); next sequence {}", directory, segments.size(), nextSequence);
+        LOG.debug("Outbox {} holds {} segment(s) and the state of {} connection(s); next sequence {}", directory,
+                segments.size(), states.size(), nextSequence);
     }
 
     /** The outbox's life as a service of the CamelContext: started with it, stopped after the routes. */
@@ -119,107 +166,152 @@ public final class Outbox {
         };
     }
 
-    /** Closes the segment being written (synced first). The target queues are closed by their consumers. */
+    /** Closes the segment being written. What was not synced was never committed. */
     public synchronized void stop() throws IOException {
         running = false;
         if (current != null) {
-            if (unsynced) {
-                current.force(false);
-                unsynced = false;
-            }
             current.close();
             current = null;
         }
     }
 
-    // ------------------------------------------------------------------------------------------ writing
+    // ------------------------------------------------------------------------------------------ committing
 
     /**
-     * Appends events for every target; they reach the queues of running targets at once.
+     * Commits one batch of a connection: one record with its events and the state it leaves, synced, and then
+     * (only then) the events handed to every running target's queue.
      *
-     * @throws OutboxWriteException when the disk refuses
+     * @param connection the connection id; null for events that belong to no connection's state
+     * @param state      the license state the batch leaves, as a JSON object; null: none to keep
+     * @param events     the batch's change events (each gets its committed id here); may be empty
+     * @return the committed entries, with their sequences and ids; the record's sequence is the first one's,
+     *         or {@link Committed#sequence()} when it has no event
+     * @throws OutboxWriteException when the disk refuses: nothing of the batch is in the outbox then
      */
-    public List<Entry> append(List<LicenseChangeEvent> events) {
-        return append(events, null);
+    public Committed commit(String connection, String state, List<LicenseChangeEvent> events) {
+        if (connection != null && !NAME.matcher(connection).matches()) {
+            throw new IllegalArgumentException("connection ids are [a-z0-9][a-z0-9-]*, not '" + connection + "'");
+        }
+        Written written = write(connection, state, events, null);
+        syncUpTo(written);
+        return new Committed(written.first, written.entries);
     }
 
     /**
-     * Appends events for the given targets only (null: every target), e.g. a dead letter sent again to the
-     * target that refused it.
+     * Appends events that belong to no connection's state, for every target, and syncs them: {@link
+     * #commit(String, String, List)} without a connection.
      */
-    public synchronized List<Entry> append(List<LicenseChangeEvent> events, Set<String> targets) {
-        if (events.isEmpty()) {
-            return List.of();
+    public List<Entry> append(List<LicenseChangeEvent> events) {
+        return events.isEmpty() ? List.of() : commit(null, null, events).entries();
+    }
+
+    /**
+     * Sends events again to the given targets only (a dead letter replayed to the target that refused it); they
+     * keep their ids. Every target must be running in this process, so that its queue takes the event.
+     *
+     * @throws IllegalArgumentException naming a target that is not running here
+     */
+    public List<Entry> resend(List<LicenseChangeEvent> events, Set<String> targets) {
+        synchronized (this) {
+            for (String target : targets) {
+                if (!queues.containsKey(target)) {
+                    throw new IllegalArgumentException("target '" + target + "' is not running here (running: "
+                            + (queues.isEmpty() ? "none" : String.join(", ", queues.keySet())) + ")");
+                }
+            }
         }
+        Written written = write(null, null, events, Set.copyOf(targets));
+        syncUpTo(written);
+        return written.entries;
+    }
+
+    /**
+     * The state the newest record of a connection left (carried into every new segment, so it outlives the
+     * deletion of delivered segments), or null when the outbox holds none.
+     */
+    public synchronized CommittedState lastState(String connection) {
+        return states.get(connection);
+    }
+
+    /**
+     * A connection's state checkpoint is at this sequence: sequences after a lost or emptied outbox must still
+     * come after it, so that the newer of checkpoint and record is always the one with the higher sequence.
+     */
+    public synchronized void reserveAbove(long sequence) {
+        nextSequence = Math.max(nextSequence, sequence + 1);
+    }
+
+    /** What failed last when writing, syncing or rolling over, or null while the disk takes everything. */
+    public String problem() {
+        return problem;
+    }
+
+    /** Since when {@link #problem()} has been failing, or null. */
+    public Instant problemSince() {
+        return problemSince;
+    }
+
+    private synchronized Written write(String connection, String state, List<LicenseChangeEvent> events,
+                                       Set<String> targets) {
         if (!running) {
             throw new IllegalStateException("The outbox in " + directory + " is not running");
         }
-        List<Entry> entries = new ArrayList<>(events.size());
-        StringBuilder lines = new StringBuilder(events.size() * 512);
-        for (LicenseChangeEvent event : events) {
-            Entry entry = new Entry(nextSequence++, targets == null ? null : Set.copyOf(targets), event);
-            entries.add(entry);
-            lines.append(line(entry)).append('\n');
-        }
         try {
-            write(lines.toString().getBytes(StandardCharsets.UTF_8), entries.get(0).sequence(),
-                    entries.get(entries.size() - 1).sequence());
+            if (current == null || currentBytes >= segmentBytes) {
+                rollOver(nextSequence);
+            }
         } catch (IOException e) {
-            nextSequence = entries.get(0).sequence();
-            throw new OutboxWriteException("Cannot write to the outbox in " + directory, e);
+            failed("starting a segment in", e);
+            throw new OutboxWriteException("Cannot write to the outbox in " + directory + " ("
+                    + Failures.describe(e) + ")", e);
         }
-        for (TargetQueue queue : queues.values()) {
-            queue.offer(entries);
+        long first = nextSequence;
+        List<Entry> entries = new ArrayList<>(events.size());
+        StringBuilder line = new StringBuilder(256 + events.size() * 512);
+        line.append("{\"seq\":").append(first);
+        if (connection != null) {
+            line.append(",\"connection\":\"").append(connection).append('"');
         }
-        return entries;
-    }
-
-    /**
-     * Makes everything appended so far durable: one fsync, whatever the number of events.
-     *
-     * @throws OutboxWriteException when the disk refuses
-     */
-    public void sync() {
-        // one sync at a time: a caller returns only once a force that began after its append has ended (the
-        // appends stay free to go on meanwhile)
-        synchronized (syncLock) {
-            FileChannel channel;
-            synchronized (this) {
-                if (!unsynced || current == null) {
-                    return;
-                }
-                unsynced = false;
-                channel = current;
-            }
-            try {
-                channel.force(false);
-            } catch (java.nio.channels.ClosedChannelException e) {
-                // a new segment was opened meanwhile: the old one was forced before it was closed
-            } catch (IOException e) {
-                synchronized (this) {
-                    unsynced = true;
-                }
-                throw new OutboxWriteException("Cannot sync the outbox in " + directory, e);
-            }
-        }
-    }
-
-    private String line(Entry entry) {
         try {
-            StringBuilder b = new StringBuilder(512).append("{\"seq\":").append(entry.sequence());
-            if (entry.targets() != null) {
-                b.append(",\"targets\":").append(mapper.writeValueAsString(entry.targets()));
+            if (targets != null) {
+                line.append(",\"targets\":").append(mapper.writeValueAsString(new TreeSet<>(targets)));
             }
-            return b.append(",\"event\":").append(mapper.writeValueAsString(entry.event())).append('}').toString();
+            if (state != null) {
+                line.append(",\"state\":").append(state);
+            }
+            line.append(",\"events\":[");
+            long sequence = first;
+            for (LicenseChangeEvent event : events) {
+                // an event gets its id when it is committed; one sent again keeps the id it has
+                LicenseChangeEvent committed = targets != null ? event : event.withId(UUID.randomUUID().toString());
+                if (sequence > first) {
+                    line.append(',');
+                }
+                entries.add(new Entry(sequence++, targets, committed));
+                line.append(mapper.writeValueAsString(committed));
+            }
+            line.append("]}\n");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("A change event cannot be written as JSON", e);
         }
+        long last = first + Math.max(1, events.size()) - 1;
+        try {
+            writeBytes(line.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            failed("writing", e);
+            throw new OutboxWriteException("Cannot write to the outbox in " + directory + " ("
+                    + Failures.describe(e) + ")", e);
+        }
+        nextSequence = last + 1;
+        segments.put(currentFirst, last);
+        Written written = new Written(first, last, List.copyOf(entries), currentBytes, connection,
+                state == null ? null : new CommittedState(first, state));
+        unsynced.addLast(written);
+        return written;
     }
 
-    private void write(byte[] bytes, long first, long last) throws IOException {
-        if (current == null || currentBytes > SEGMENT_BYTES) {
-            openSegment(first);
-        }
+    /** Writes whole or not at all: a failed write is cut off again, so the next record never joins a torn line. */
+    private void writeBytes(byte[] bytes) throws IOException {
         long before = currentBytes;
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         try {
@@ -227,33 +319,211 @@ public final class Outbox {
                 current.write(buffer);
             }
         } catch (IOException e) {
-            // no part of the batch may stay: the next append would join onto a partial line
-            try {
-                current.truncate(before);
-            } catch (IOException cut) {
-                e.addSuppressed(cut);
-                current.close();
-                current = null; // the next append starts a new segment; a restart cuts the torn line
-            }
+            cutBack(before, e);
             throw e;
         }
         currentBytes += bytes.length;
-        segments.put(currentFirst, last);
-        unsynced = true;
     }
 
-    private void openSegment(long first) throws IOException {
-        if (current != null) {
-            current.force(false);
-            current.close();
+    /** Cuts the current segment back to a length; if even that fails, the segment is let go (a restart cuts it). */
+    private void cutBack(long length, IOException cause) {
+        try {
+            current.truncate(length);
+            currentBytes = length;
+        } catch (IOException cut) {
+            cause.addSuppressed(cut);
+            LOG.error("Outbox segment {} could not be cut back after a failed write ({}); writing a new segment from "
+                    + "now on", segmentName(currentFirst), Failures.describe(cut));
+            closeQuietly(current);
+            current = null;
         }
+    }
+
+    /**
+     * Opens a new segment for records from {@code first} on. The new segment is open (and the old one durable)
+     * before the old is let go: when this fails, the outbox goes on writing the old segment.
+     */
+    private void rollOver(long first) throws IOException {
         Path file = directory.resolve(segmentName(first));
-        current = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        FileChannel opened = null;
+        try {
+            opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ);
+            opened.truncate(0); // a file of that name holds nothing committed: its sequences were never used
+            if (current != null) {
+                current.force(false); // records still unsynced in the old segment are durable from here on
+                durableBytes = currentBytes;
+            }
+            forceDirectory();
+        } catch (IOException e) {
+            if (opened != null) {
+                closeQuietly(opened);
+            }
+            if (current != null) {
+                if (!rollOverFailing) {
+                    LOG.warn("Outbox: could not start a new segment {} ({}); going on in {} and trying again at the "
+                            + "next commit", file.getFileName(), Failures.describe(e), segmentName(currentFirst));
+                }
+                rollOverFailing = true;
+                return; // the caller writes to the old segment
+            }
+            throw e;
+        }
+        rollOverFailing = false;
+        FileChannel old = current;
+        long oldFirst = currentFirst;
+        current = opened;
         currentFirst = first;
-        currentBytes = current.size();
+        currentBytes = 0;
+        durableBytes = 0;
         segments.put(first, first - 1);
-        forceDirectory();
+        if (old != null) {
+            publishDurable(Long.MAX_VALUE, oldFirst); // everything written to the old one is durable now
+            closeQuietly(old);
+        }
+        carryStates(first);
+    }
+
+    /** Every connection's newest state goes into the new segment first, so older segments can go. */
+    private void carryStates(long first) throws IOException {
+        if (states.isEmpty()) {
+            return;
+        }
+        StringBuilder lines = new StringBuilder(states.size() * 400);
+        long sequence = first;
+        Map<String, CommittedState> carried = new LinkedHashMap<>();
+        for (Map.Entry<String, CommittedState> e : states.entrySet()) {
+            lines.append("{\"seq\":").append(sequence).append(",\"connection\":\"").append(e.getKey())
+                    .append("\",\"state\":").append(e.getValue().state()).append(",\"events\":[]}\n");
+            carried.put(e.getKey(), new CommittedState(sequence, e.getValue().state()));
+            sequence++;
+        }
+        writeBytes(lines.toString().getBytes(StandardCharsets.UTF_8));
+        // durable with the first record synced into this segment; until then the old segment holds them
+        nextSequence = sequence;
+        segments.put(currentFirst, sequence - 1);
+        unsynced.addLast(new Written(first, sequence - 1, List.of(), currentBytes, null, null));
+        pendingCarried = carried;
+    }
+
+    private Map<String, CommittedState> pendingCarried;
+
+    /**
+     * Returns once the record is durable: one fsync at a time, and one that began after the record was written
+     * covers it (and every record written before it, of any connection).
+     */
+    private void syncUpTo(Written written) {
+        synchronized (syncLock) {
+            while (true) {
+                FileChannel channel;
+                long upTo;
+                long segment;
+                synchronized (this) {
+                    if (written.durable) {
+                        return;
+                    }
+                    if (written.failure != null) {
+                        throw written.failure;
+                    }
+                    if (current == null) {
+                        throw new OutboxWriteException("The outbox segment of this record was let go after a failure",
+                                null);
+                    }
+                    channel = current;
+                    upTo = currentBytes;
+                    segment = currentFirst;
+                }
+                try {
+                    channel.force(false);
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    continue; // rolled over meanwhile: the roll-over forced it
+                } catch (IOException e) {
+                    synchronized (this) {
+                        if (channel == current && !written.durable) {
+                            failUnsynced(e);
+                        }
+                    }
+                    continue;
+                }
+                synchronized (this) {
+                    if (channel == current) {
+                        durableBytes = Math.max(durableBytes, upTo);
+                        publishDurable(upTo, segment);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Hands the records that are durable to the target queues, oldest first (a queue must never get a later
+     * sequence before an earlier one: its cursor moves past what it takes).
+     *
+     * @param upTo    bytes of the segment {@code segment} that are durable ({@code MAX_VALUE}: all of it)
+     */
+    private void publishDurable(long upTo, long segment) {
+        while (!unsynced.isEmpty()) {
+            Written w = unsynced.peekFirst();
+            boolean inOlderSegment = w.first < segment;
+            if (!inOlderSegment && w.endOffset > upTo) {
+                break;
+            }
+            unsynced.removeFirst();
+            w.durable = true;
+            if (w.connection != null && w.state != null) {
+                states.put(w.connection, w.state);
+            }
+            if (w.entries.isEmpty() && pendingCarried != null && w.connection == null && w.state == null) {
+                for (Map.Entry<String, CommittedState> e : pendingCarried.entrySet()) {
+                    states.merge(e.getKey(), e.getValue(), (old, carried) -> old.sequence() > carried.sequence()
+                            ? old : carried);
+                }
+                pendingCarried = null;
+            }
+            for (TargetQueue queue : queues.values()) {
+                queue.offer(w.entries);
+            }
+        }
+        if (problem != null && unsynced.isEmpty()) {
+            LOG.info("Outbox in {} writes and syncs again", directory);
+            problem = null;
+            problemSince = null;
+        }
+    }
+
+    /**
+     * A sync failed: nothing written since the last durable point can count as committed. It is cut off the
+     * segment and each of those commits fails; their connections derive the changes again.
+     */
+    private void failUnsynced(IOException e) {
+        OutboxWriteException failure = new OutboxWriteException("Cannot sync the outbox in " + directory + " ("
+                + Failures.describe(e) + ")", e);
+        long firstLost = Long.MAX_VALUE;
+        for (Written w : unsynced) {
+            w.failure = failure;
+            firstLost = Math.min(firstLost, w.first);
+        }
+        unsynced.clear();
+        pendingCarried = null;
+        if (current != null) {
+            cutBack(durableBytes, e);
+        }
+        if (firstLost != Long.MAX_VALUE) {
+            nextSequence = firstLost; // never published, never taken: the sequences are free again
+            if (current != null) {
+                segments.put(currentFirst, Math.max(currentFirst - 1, firstLost - 1));
+            }
+        }
+        failed("syncing", e);
+    }
+
+    private void failed(String what, IOException e) {
+        String p = what + " " + directory + " failed: " + Failures.describe(e);
+        if (problem == null) {
+            problemSince = Instant.now();
+            LOG.error("Outbox: {}", p);
+        }
+        problem = p;
     }
 
     private void forceDirectory() {
@@ -264,31 +534,43 @@ public final class Outbox {
         }
     }
 
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("Closing an outbox segment: {}", e.toString());
+        }
+    }
+
     private static String segmentName(long first) {
-        return String.format("outbox-%020d.jsonl", first);
+        // fixed width: names sort as their sequences do
+        String digits = Long.toString(first);
+        return "outbox-" + "0".repeat(Math.max(0, 20 - digits.length())) + digits + ".jsonl";
     }
 
     // ------------------------------------------------------------------------------------------ targets
 
     /**
      * The queue of a target, made (and its pending events read from the log) on first use: every event after
-     * the target's cursor, then every event appended from now on that is meant for it.
+     * the target's cursor, then every event committed from now on that is meant for it.
      */
     public synchronized TargetQueue queue(String target) {
         TargetQueue queue = queues.get(target);
         if (queue != null) {
             return queue;
         }
-        if (!target.matches("[a-z0-9][a-z0-9-]*")) {
+        if (!NAME.matcher(target).matches()) {
             throw new IllegalArgumentException("outbox target names are [a-z0-9][a-z0-9-]*, not '" + target + "'");
         }
         Path cursorFile = directory.resolve(target + CURSOR_SUFFIX);
         Cursor cursor = Cursor.open(cursorFile, firstRetainedSequence() - 1);
         queue = new TargetQueue(target, cursor, this);
         List<Entry> pending = new ArrayList<>();
+        long durableUpTo = unsynced.isEmpty() ? Long.MAX_VALUE : unsynced.peekFirst().first - 1;
         for (Map.Entry<Long, Long> segment : segments.entrySet()) {
             if (segment.getValue() > cursor.value()) {
-                readSegment(directory.resolve(segmentName(segment.getKey())), cursor.value(), target, pending);
+                readSegment(directory.resolve(segmentName(segment.getKey())), cursor.value(), durableUpTo, target,
+                        pending);
             }
         }
         queue.offer(pending);
@@ -331,7 +613,7 @@ public final class Outbox {
 
     /**
      * Deletes the segments whose events every target of this run has taken, stopped targets included; never the
-     * newest segment (it holds the highest sequence, which must survive a restart).
+     * newest segment (it holds the highest sequence and the states carried forward).
      */
     void deleteTakenSegments() {
         List<Path> doomed = new ArrayList<>();
@@ -349,8 +631,10 @@ public final class Outbox {
             Long newest = segments.isEmpty() ? null : segments.lastKey();
             for (var it = segments.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<Long, Long> segment = it.next();
+                Long next = segments.higherKey(segment.getKey());
+                // a segment holding a connection's newest state stays (it is carried at the next roll-over)
                 if (segment.getKey() != currentFirst && !segment.getKey().equals(newest)
-                        && segment.getValue() <= taken) {
+                        && segment.getValue() <= taken && !holdsNewestState(segment.getKey(), next)) {
                     doomed.add(directory.resolve(segmentName(segment.getKey())));
                     it.remove();
                 }
@@ -365,28 +649,36 @@ public final class Outbox {
         }
     }
 
+    private boolean holdsNewestState(long first, Long next) {
+        for (CommittedState state : states.values()) {
+            if (state.sequence() >= first && (next == null || state.sequence() < next)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private long firstRetainedSequence() {
         return segments.isEmpty() ? nextSequence : segments.firstKey();
     }
 
     // ------------------------------------------------------------------------------------------ reading
 
-    /** Reads a segment's events after {@code after} meant for {@code target}. */
-    private void readSegment(Path file, long after, String target, List<Entry> into) {
+    /** Reads a segment's events after {@code after} (and up to {@code upTo}) meant for {@code target}. */
+    private void readSegment(Path file, long after, long upTo, String target, List<Entry> into) {
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line; (line = reader.readLine()) != null; ) {
                 if (line.isBlank()) {
                     continue;
                 }
-                Entry entry;
                 try {
-                    entry = parse(line);
+                    for (Entry entry : parse(line).entries()) {
+                        if (entry.sequence() > after && entry.sequence() <= upTo && entry.isFor(target)) {
+                            into.add(entry);
+                        }
+                    }
                 } catch (IOException | RuntimeException e) {
                     LOG.warn("Outbox segment {} has an unreadable line ({}); skipping it", file, e.getMessage());
-                    continue;
-                }
-                if (entry.sequence() > after && entry.isFor(target)) {
-                    into.add(entry);
                 }
             }
         } catch (IOException e) {
@@ -394,11 +686,12 @@ public final class Outbox {
         }
     }
 
-    private Entry parse(String line) throws IOException {
+    /** A record line: this format's, or the one-event lines of format 1 ({@code "event"}). */
+    private Record parse(String line) throws IOException {
         JsonNode json = mapper.readTree(line);
         long sequence = json.path("seq").asLong(0);
-        if (sequence <= 0 || !json.path("event").isObject()) {
-            throw new IOException("no sequence or no event");
+        if (sequence <= 0) {
+            throw new IOException("no sequence");
         }
         Set<String> targets = null;
         if (json.has("targets")) {
@@ -406,11 +699,27 @@ public final class Outbox {
             json.get("targets").forEach(n -> names.add(n.asText()));
             targets = Set.copyOf(names);
         }
-        return new Entry(sequence, targets, mapper.treeToValue(json.get("event"), LicenseChangeEvent.class));
+        List<Entry> entries = new ArrayList<>();
+        if (json.path("events").isArray()) {
+            long s = sequence;
+            for (JsonNode event : json.get("events")) {
+                entries.add(new Entry(s++, targets, mapper.treeToValue(event, LicenseChangeEvent.class)));
+            }
+        } else if (json.path("event").isObject()) {
+            entries.add(new Entry(sequence, targets, mapper.treeToValue(json.get("event"), LicenseChangeEvent.class)));
+        } else {
+            throw new IOException("no events");
+        }
+        String connection = json.path("connection").isTextual() ? json.get("connection").asText() : null;
+        JsonNode state = json.get("state");
+        long last = sequence + Math.max(1, entries.size()) - 1;
+        return new Record(sequence, last, connection, state != null && state.isObject() ? state.toString() : null,
+                entries);
     }
 
     /**
-     * Finds the last sequence of a segment, cutting off a torn last line (a write the process did not finish).
+     * Finds the last sequence of a segment and the states its records leave, cutting off a torn last line (a
+     * write the process did not finish).
      *
      * @return the segment's last sequence, or {@code first - 1} if it holds none
      */
@@ -425,7 +734,14 @@ public final class Outbox {
                 String line = new String(bytes, lineStart, i - lineStart, StandardCharsets.UTF_8);
                 if (!line.isBlank()) {
                     try {
-                        last = Math.max(last, parse(line).sequence());
+                        Record record = parse(line);
+                        last = Math.max(last, record.last());
+                        if (record.connection() != null && record.state() != null) {
+                            CommittedState known = states.get(record.connection());
+                            if (known == null || known.sequence() < record.first()) {
+                                states.put(record.connection(), new CommittedState(record.first(), record.state()));
+                            }
+                        }
                     } catch (IOException | RuntimeException e) {
                         LOG.warn("Outbox segment {} has an unreadable line ({}); it is skipped", file, e.getMessage());
                     }
@@ -436,14 +752,56 @@ public final class Outbox {
         }
         if (goodEnd < end) {
             LOG.warn("Outbox segment {} ends with an unfinished line of {} bytes (the process stopped while writing "
-                    + "it); cutting it off. Its events were never synced, so the license state will derive them again.",
-                    file, end - goodEnd);
+                    + "it); cutting it off. It was never synced: no target had any of it, and its connection derives "
+                    + "it again.", file, end - goodEnd);
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 channel.truncate(goodEnd);
                 channel.force(false);
             }
         }
         return Math.max(last, first - 1);
+    }
+
+    private record Record(long first, long last, String connection, String state, List<Entry> entries) {
+    }
+
+    /** A record written, until it is durable (or its sync failed). Guarded by the outbox. */
+    private static final class Written {
+        final long first;
+        final long last;
+        final List<Entry> entries;
+        final long endOffset;
+        final String connection;
+        final CommittedState state;
+        boolean durable;
+        OutboxWriteException failure;
+
+        Written(long first, long last, List<Entry> entries, long endOffset, String connection, CommittedState state) {
+            this.first = first;
+            this.last = last;
+            this.entries = entries;
+            this.endOffset = endOffset;
+            this.connection = connection;
+            this.state = state;
+        }
+    }
+
+    /**
+     * A committed batch.
+     *
+     * @param sequence the record's sequence (the first event's, when it has events)
+     * @param entries  its events, with their sequences and committed ids
+     */
+    public record Committed(long sequence, List<Entry> entries) {
+    }
+
+    /**
+     * The state a connection's newest record left.
+     *
+     * @param sequence the record's sequence
+     * @param state    the state as JSON
+     */
+    public record CommittedState(long sequence, String state) {
     }
 
     /**

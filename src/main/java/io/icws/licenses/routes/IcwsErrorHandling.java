@@ -13,9 +13,9 @@ import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
  * <li>{@code icws-replay}: the route that sends dead letters again. A file that cannot be sent again is moved
  * to {@code replay/failed} with one warning line, no stack trace.</li>
  * </ul>
- * <li>{@code icws-watch}: the route of each connection ({@code icws-license-watch}). It handles its own errors
- * with doTry/doCatch (they need the connection's bean); anything else goes back to its consumer, which logs one
- * line.</li>
+ * <li>{@code icws-watch}: the route of each connection ({@code icws-license-watch}). No error handler: a failure
+ * goes back to the {@code icws} consumer, which rolls the batch back (a dead letter for a malformed message, a
+ * new subscription) and logs one line.</li>
  * </ul>
  */
 public class IcwsErrorHandling extends RouteConfigurationBuilder {

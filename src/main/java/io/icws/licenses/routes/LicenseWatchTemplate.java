@@ -1,7 +1,6 @@
 package io.icws.licenses.routes;
 
 import io.icws.licenses.icws.IcwsMessages;
-import io.icws.licenses.icws.MalformedMessageException;
 import io.icws.licenses.watch.LicenseWatch;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.ValueBuilder;
@@ -11,12 +10,13 @@ import org.apache.camel.builder.ValueBuilder;
  * made from it (mirrors {@code routes/icws-license-watch.yaml}). Its bean {@code watch} is the connection's own.
  *
  * <p>The {@code icws} consumer logs in, subscribes (at start and on {@code icws.subscribe.cron}), receives by
- * server-sent events or polling, and unsubscribes and logs out when the route stops. The route takes each batch
- * of messages: when polling, it GETs them with camel-http; then it splits them and sends each by
- * {@code __type} (license messages become change events in the outbox; the session's own messages go to the
- * watch; others are counted); at the end it commits the batch: outbox synced, then the state saved. A message
- * that does not fit the model goes to the dead letters; any other failure makes the connection subscribe again
- * (or log in again), so the next snapshot recovers whatever the batch held.
+ * server-sent events or polling, and unsubscribes and logs out when the route stops. It hands the route one
+ * exchange per batch (one poll, or one server-sent event) and owns the batch: when the exchange completes, the
+ * batch is committed as one outbox record (its events and the state they leave, synced once) and only then
+ * delivered; when it fails, nothing of it is kept, a message that does not fit the model goes to the dead
+ * letters, and the connection subscribes again (or logs in again), so the next snapshot puts the state right.
+ * The route says only what the messages mean: when polling it GETs them with camel-http; then it splits them and
+ * sends each by {@code __type}.
  */
 public class LicenseWatchTemplate extends RouteBuilder {
 
@@ -31,42 +31,23 @@ public class LicenseWatchTemplate extends RouteBuilder {
                 .routeId("icws-watch-{{connection}}").routeConfigurationId("icws-watch")
                 // polling: GET the messages queued since the last poll
                 .filter(header(LicenseWatch.POLL_HEADER))
-                    .doTry()
-                        .bean("{{watch}}", "preparePoll")
-                        .to("http://icws?httpClientConfigurer=#{{watch}}&throwExceptionOnFailure=false&lazyStartProducer=true")
-                        .bean("{{watch}}", "onPolled")
-                    .doCatch(Exception.class)
-                        .bean("{{watch}}", "receivingFailed")
-                        .stop()
-                    .end()
+                    .bean("{{watch}}", "preparePoll")
+                    .to("http://icws?httpClientConfigurer=#{{watch}}&throwExceptionOnFailure=false&lazyStartProducer=true")
+                    .bean("{{watch}}", "onPolled")
                 .end()
-                // each message, by __type
-                .split(method("icwsMessages", "split"))
-                    .doTry()
-                        .setHeader(IcwsMessages.TYPE_HEADER, method("icwsMessages", "type"))
-                        .choice()
-                            .when(isType(IcwsMessages.LICENSE_MESSAGE))
-                                .bean("{{watch}}", "licenseChanges")
-                                .bean("icwsOutbox", "append(${body})")
-                            .when(isType(IcwsMessages.CONNECTION_STATE_CHANGE))
-                                .bean("{{watch}}", "connectionStateChanged")
-                            .when(isType(IcwsMessages.SUBSCRIPTION_STATE))
-                                .bean("{{watch}}", "subscriptionStateChanged")
-                            .otherwise()
-                                .bean("{{watch}}", "ignored(${header." + IcwsMessages.TYPE_HEADER + "})")
-                        .end()
-                    .endDoTry()
-                    .doCatch(MalformedMessageException.class)
-                        .bean("{{watch}}", "malformed")
-                    .doCatch(Exception.class)
-                        .bean("{{watch}}", "receivingFailed")
+                // each message, by __type; the first that fails ends the batch (it is rolled back)
+                .split(method("icwsMessages", "split")).stopOnException()
+                    .setHeader(IcwsMessages.TYPE_HEADER, method("icwsMessages", "type"))
+                    .choice()
+                        .when(isType(IcwsMessages.LICENSE_MESSAGE))
+                            .bean("{{watch}}", "applyLicenseMessage")
+                        .when(isType(IcwsMessages.CONNECTION_STATE_CHANGE))
+                            .bean("{{watch}}", "connectionStateChanged")
+                        .when(isType(IcwsMessages.SUBSCRIPTION_STATE))
+                            .bean("{{watch}}", "subscriptionStateChanged")
+                        .otherwise()
+                            .bean("{{watch}}", "ignored(${header." + IcwsMessages.TYPE_HEADER + "})")
                     .end()
-                .end()
-                // the batch is durable: outbox synced, then the state saved
-                .doTry()
-                    .bean("{{watch}}", "commit")
-                .doCatch(Exception.class)
-                    .bean("{{watch}}", "receivingFailed")
                 .end();
     }
 

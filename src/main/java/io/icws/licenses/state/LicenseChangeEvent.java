@@ -68,8 +68,8 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
      *   <li>{@code source}: {@code icws://{server}/{user}}; the server is percent-encoded except for unreserved
      *       characters and {@code : [ ]} (host, port, IPv6 literal), the user except for unreserved characters
      *       (RFC 3986 {@code A-Z a-z 0-9 - . _ ~}); UTF-8, upper-case hex;</li>
-     *   <li>{@code id}: deterministic, so the same change read twice (after a crash, or a failed save and a
-     *       retry) has the same id:
+     *   <li>{@code id}: provisional until the outbox commits the event and gives it its own id (see
+     *       {@link #withId(String)}); made deterministic from
      *       {@code UUID.nameUUIDFromBytes((epoch + "\n" + server + "\n" + user + "\n" + license + "\n"
      *       + sequence + "\n" + changeType).getBytes(UTF_8))} (a version 3 UUID), where {@code epoch} is the
      *       state's random epoch ({@link LicenseState#epoch()}), {@code sequence} is
@@ -102,6 +102,14 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
                 change.type() == ChangeType.OBSERVED ? null : change.previouslyAssigned(), snap, changeType);
         return new LicenseChangeEvent(SPEC_VERSION, id, source, TYPE_PREFIX + changeType,
                 RFC3339_MILLIS.format(time), DATA_CONTENT_TYPE, data);
+    }
+
+    /**
+     * The same event with another id: the outbox gives every event its own id when the batch that made it is
+     * committed ({@link io.icws.licenses.outbox.Outbox#commit}), and that id stays with it.
+     */
+    public LicenseChangeEvent withId(String newId) {
+        return new LicenseChangeEvent(specversion, newId, source, type, time, datacontenttype, data);
     }
 
     /** The deterministic event id of a change; see {@link #of(String, String, String, LicenseChange, Map, Instant)}. */

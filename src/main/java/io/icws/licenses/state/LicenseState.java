@@ -53,13 +53,15 @@ import java.util.UUID;
  *   "epoch" : "3f0c5c2e-…",
  *   "server" : "127.0.0.1:18018",
  *   "user" : "agent1",
+ *   "record" : 41,
  *   "licenses" : { "I3_ACCESS_CLIENT" : true, "I3_LICENSE_BASIC_STATION" : false },
  *   "sequences" : { "I3_ACCESS_CLIENT" : 3, "I3_LICENSE_BASIC_STATION" : 1, "I3_OLD" : 2 }
  * }
  * }</pre>
  * {@code licenses} is the current view; {@code sequences} holds the counter of every license ever seen
  * (every key of {@code licenses} must have one, at least 1). A format 1 file (no epoch) is read and given a
- * new epoch. Unknown extra fields are ignored.
+ * new epoch. {@code record} is the outbox record the state was committed in (absent: none known). Unknown
+ * extra fields are ignored.
  *
  * <p>Thread-safe: every method is synchronized on the instance.
  */
@@ -70,6 +72,7 @@ public final class LicenseState {
 
     private static final Logger LOG = LoggerFactory.getLogger(LicenseState.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper ONE_LINE = new ObjectMapper();
     private static final DateTimeFormatter CORRUPT_STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final int PREFIX_MAX = 60;
@@ -79,6 +82,8 @@ public final class LicenseState {
     private final String user;
     private final TreeMap<String, Boolean> current = new TreeMap<>();
     private final TreeMap<String, Long> sequences = new TreeMap<>();
+    /** The outbox sequence of the record this state was committed in (0: none known). */
+    private long record;
 
     /** An empty state with a new epoch and no server or user recorded. */
     public LicenseState() {
@@ -175,12 +180,51 @@ public final class LicenseState {
         return Collections.unmodifiableMap(new TreeMap<>(sequences));
     }
 
-    /** A deep copy, with the same epoch, server and user. */
+    /** A deep copy, with the same epoch, server, user and record. */
     public synchronized LicenseState copy() {
         LicenseState copy = new LicenseState(epoch, server, user);
         copy.current.putAll(current);
         copy.sequences.putAll(sequences);
+        copy.record = record;
         return copy;
+    }
+
+    /**
+     * The outbox sequence of the record this state was committed in: of two copies of a connection's state (the
+     * outbox's newest record and the state file, a checkpoint that may lag), the one with the higher record is
+     * the newer. 0 when none is known (a state file of an older version, or a state never committed).
+     */
+    public synchronized long record() {
+        return record;
+    }
+
+    /** Records in which outbox record this state was committed. */
+    public synchronized void committedIn(long sequence) {
+        this.record = sequence;
+    }
+
+    /** True when view and counters are those of the other state (epoch and record aside). */
+    public synchronized boolean sameAs(LicenseState other) {
+        LicenseState o = other.copy();
+        return current.equals(o.current) && sequences.equals(o.sequences);
+    }
+
+    /** This state as the JSON object of the state file (one line), e.g. for an outbox record. */
+    public synchronized String toJsonString() {
+        try {
+            return ONE_LINE.writeValueAsString(toJson());
+        } catch (IOException e) {
+            throw new IllegalStateException("A license state cannot be written as JSON", e);
+        }
+    }
+
+    /**
+     * A state from the JSON object {@link #toJsonString()} or a state file holds.
+     *
+     * @throws IOException when it is not a state
+     */
+    public static LicenseState fromJsonString(String json) throws IOException {
+        return fromJson(json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A copy of this state's epoch, view and counters recorded under another server and user. */
@@ -188,6 +232,7 @@ public final class LicenseState {
         LicenseState copy = new LicenseState(epoch, newServer, newUser);
         copy.current.putAll(current);
         copy.sequences.putAll(sequences);
+        copy.record = record;
         return copy;
     }
 
@@ -232,6 +277,9 @@ public final class LicenseState {
         root.put("epoch", epoch);
         root.put("server", server);
         root.put("user", user);
+        if (record > 0) {
+            root.put("record", record);
+        }
         ObjectNode lic = root.putObject("licenses");
         current.forEach(lic::put);
         ObjectNode seq = root.putObject("sequences");
@@ -316,6 +364,13 @@ public final class LicenseState {
             throw new CorruptStateException("missing or non-object \"sequences\"");
         }
         LicenseState state = epoch == null ? new LicenseState(server, user) : new LicenseState(epoch, server, user);
+        JsonNode record = root.get("record");
+        if (record != null) {
+            if (!record.isIntegralNumber() || record.asLong() < 0) {
+                throw new CorruptStateException("\"record\" is not a sequence");
+            }
+            state.record = record.asLong();
+        }
         for (Map.Entry<String, JsonNode> e : sequences.properties()) {
             JsonNode v = e.getValue();
             if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1) {

@@ -17,11 +17,12 @@ import org.slf4j.LoggerFactory;
  * derives from license messages.
  *
  * <p>Work goes in batches (one poll, or one server-sent event): {@link #apply(boolean, List)} applies each
- * license message of the batch to a pending copy of the state and returns its change events; the caller makes
- * those events durable (the outbox) and only then calls {@link #commit()}, which saves the pending state. So
- * the state on disk is never ahead of the events: a crash before the commit leaves the old state, from which
- * the next snapshot derives the same changes again, with the same ids. {@link #rollback()} drops a pending
- * batch that could not be made durable.
+ * license message of the batch to a pending copy of the state and returns its change events; the caller commits
+ * the batch as one outbox record holding those events and {@link #pendingStateJson() the state they leave}, and
+ * then calls {@link #committed(long)}. The committed state is the truth; the state file is a checkpoint of it
+ * ({@link #checkpoint()}) that may lag, never lead: at start the newer of the file and the outbox's newest record
+ * ({@link #startFrom(String, long)}) is taken. {@link #rollback()} drops a batch that was not committed: no
+ * target has seen any of it, and the next snapshot derives its changes again.
  *
  * <p>Thread-safe: calls are serialized on the instance.
  */
@@ -36,6 +37,7 @@ public final class LicenseTracker {
     private LicenseState committed;
     private LicenseState pending;
     private boolean pendingNeedsSave;
+    private boolean checkpointDue;
 
     /**
      * Creates the tracker and loads its saved state, if any (a corrupt file is moved aside; see
@@ -135,25 +137,106 @@ public final class LicenseTracker {
     }
 
     /**
-     * Saves the pending state (when something changed, or a full snapshot arrived) and makes it the current
-     * one. Call it once the events {@link #apply(boolean, List)} returned are durable.
+     * The outbox's newest record of this connection holds a state newer than the state file (a checkpoint that
+     * may lag): it becomes the committed state. Ignored when it is not newer, or belongs to another server or
+     * user.
+     *
+     * @param json   the state as the record holds it
+     * @param record the record's sequence
+     */
+    public synchronized void startFrom(String json, long record) {
+        if (record <= committed.record()) {
+            return;
+        }
+        LicenseState recorded;
+        try {
+            recorded = LicenseState.fromJsonString(json);
+        } catch (IOException e) {
+            LOG.warn("The outbox's newest state of {} is unreadable ({}); starting from {}", user, e.getMessage(),
+                    stateFile == null ? "an empty state" : stateFile);
+            return;
+        }
+        if (!matches(recorded.server(), server) || !matches(recorded.user(), user)) {
+            return;
+        }
+        recorded.committedIn(record);
+        committed = recorded.withIdentity(server, user);
+        checkpointDue = true;
+        LOG.info("License state of {} taken from outbox record {} (newer than the state file {})", user, record,
+                stateFile);
+    }
+
+    /** True when the pending batch changed the state, so it must be committed as a record. */
+    public synchronized boolean pendingChanged() {
+        return pending != null && !pending.sameAs(committed);
+    }
+
+    /** The pending state as JSON, for the batch's outbox record. */
+    public synchronized String pendingStateJson() {
+        if (pending == null) {
+            throw new IllegalStateException("No batch is pending");
+        }
+        return pending.toJsonString();
+    }
+
+    /**
+     * The pending batch is committed (its record is durable): its state becomes the committed one, and a
+     * {@link #checkpoint()} is due.
+     *
+     * @param record the sequence of the outbox record that holds it
+     */
+    public synchronized void committed(long record) {
+        if (pending == null) {
+            return;
+        }
+        pending.committedIn(record);
+        committed = pending;
+        pending = null;
+        pendingNeedsSave = false;
+        checkpointDue = true;
+    }
+
+    /**
+     * Saves the committed state to the state file, if it changed since the last checkpoint. The file is a
+     * checkpoint: it may lag behind the outbox (its {@code record} says how far it got), never lead it.
+     *
+     * @return true when the file was written
+     * @throws IOException when it cannot be saved (tried again by the next call)
+     */
+    public synchronized boolean checkpoint() throws IOException {
+        if (!checkpointDue || stateFile == null) {
+            return false;
+        }
+        committed.save(stateFile);
+        checkpointDue = false;
+        return true;
+    }
+
+    /** True while the committed state is newer than the state file. */
+    public synchronized boolean checkpointDue() {
+        return checkpointDue && stateFile != null;
+    }
+
+    /** The outbox record the committed state came from (0: none). */
+    public synchronized long committedRecord() {
+        return committed.record();
+    }
+
+    /**
+     * Commits the pending state without an outbox (in-memory use and tests) and saves it: {@link #committed(long)}
+     * then {@link #checkpoint()}.
      *
      * @return true when the state file was written
-     * @throws IOException when the state cannot be saved; the pending state is kept, so the next commit saves
-     *                     it (events derived meanwhile build on it)
+     * @throws IOException when the state cannot be saved (the state is committed all the same)
      */
     public synchronized boolean commit() throws IOException {
         if (pending == null) {
             return false;
         }
-        boolean save = stateFile != null && pendingNeedsSave;
-        if (save) {
-            pending.save(stateFile);
-        }
-        committed = pending;
-        pending = null;
-        pendingNeedsSave = false;
-        return save;
+        boolean save = pendingNeedsSave;
+        committed(committed.record());
+        checkpointDue = save;
+        return checkpoint();
     }
 
     /** Drops the pending state: the next messages are applied to the last committed one. */

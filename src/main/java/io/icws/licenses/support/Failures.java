@@ -32,6 +32,16 @@ public final class Failures {
         return SafeText.line(text, 500);
     }
 
+    /** The first failure of the given type in the cause chain (the failure itself included), or null. */
+    public static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
     private static String text(Throwable t) {
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }

@@ -21,12 +21,20 @@ public final class SerialExecutor implements Executor {
     private final String connection;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private boolean running;
+    /** The thread running one of this lane's tasks now, or null. */
+    private volatile Thread runner;
 
     public SerialExecutor(Executor pool, String connection) {
         this.pool = pool;
         this.connection = connection;
     }
 
+    /**
+     * Runs the task after those already given.
+     *
+     * @throws RejectedExecutionException when the pool no longer runs tasks (it was shut down): the task and those
+     *                                    waiting are not run, and the caller learns it
+     */
     @Override
     public void execute(Runnable task) {
         synchronized (tasks) {
@@ -36,18 +44,32 @@ public final class SerialExecutor implements Executor {
             }
             running = true;
         }
-        schedule();
+        schedule(true);
     }
 
-    private void schedule() {
+    /** Runs the task now when called from this lane's own task (it is the lane's turn), else as {@link #execute}. */
+    public void runOrExecute(Runnable task) {
+        if (runner == Thread.currentThread()) {
+            task.run();
+        } else {
+            execute(task);
+        }
+    }
+
+    private void schedule(boolean rethrow) {
         try {
             pool.execute(this::drain);
         } catch (RejectedExecutionException e) {
+            int lost;
             synchronized (tasks) {
+                lost = tasks.size();
                 tasks.clear();
                 running = false;
             }
-            LOG.debug("Lane of connection {} stopped: its pool no longer runs tasks", connection);
+            LOG.debug("Lane of connection {} stopped: its pool no longer runs tasks ({} not run)", connection, lost);
+            if (rethrow) {
+                throw e;
+            }
         }
     }
 
@@ -62,11 +84,13 @@ public final class SerialExecutor implements Executor {
         }
         String previous = MDC.get(Mdc.CONNECTION);
         MDC.put(Mdc.CONNECTION, connection);
+        runner = Thread.currentThread();
         try {
             task.run();
         } catch (RuntimeException | Error e) {
             LOG.error("Connection {}: unexpected failure: {}", connection, Failures.describe(e), e);
         } finally {
+            runner = null;
             if (previous == null) {
                 MDC.remove(Mdc.CONNECTION);
             } else {
@@ -81,7 +105,7 @@ public final class SerialExecutor implements Executor {
             }
         }
         if (more) {
-            schedule(); // one task per pool turn: lanes share the pool fairly
+            schedule(false); // one task per pool turn: lanes share the pool fairly
         }
     }
 }

@@ -2,7 +2,6 @@ package io.icws.licenses.watch;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -30,7 +29,7 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
     private static final Duration CLOSE_GRACE = Duration.ofMillis(300);
 
     private final LicenseWatch watch;
-    private Executor lane;
+    private SerialExecutor lane;
 
     IcwsConsumer(IcwsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -86,30 +85,34 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
         watch.cutPolls();
     }
 
+    /**
+     * One batch, one exchange: the consumer begins the batch, the route handles its messages, and the batch is
+     * committed when the exchange completes, or rolled back when it fails ({@link BatchCompletion}).
+     */
     private void route(String messages, long session, boolean poll) {
         if (!isRunAllowed()) {
             return;
         }
         Exchange exchange = createExchange(false);
-        watch.batchStarting();
+        LicenseBatch batch = watch.begin(session);
+        exchange.setProperty(LicenseBatch.PROPERTY, batch);
+        exchange.getExchangeExtension().addOnCompletion(new BatchCompletion(watch, batch));
+        if (poll) {
+            exchange.getMessage().setHeader(LicenseWatch.POLL_HEADER, true);
+        } else {
+            exchange.getMessage().setBody(messages);
+        }
         try {
-            exchange.setProperty(LicenseWatch.SESSION_PROPERTY, session);
-            if (poll) {
-                exchange.getMessage().setHeader(LicenseWatch.POLL_HEADER, true);
-            } else {
-                exchange.getMessage().setBody(messages);
-            }
             getProcessor().process(exchange);
         } catch (Exception e) {
             exchange.setException(e);
         }
         Exception failure = exchange.getException();
         if (failure != null) {
-            // the batch was not committed: its changes come again from the next snapshot (after a restart too)
+            // rolled back: its changes come again from the next snapshot (after a restart too)
             if (isRunAllowed() && !isStoppingOrStopped()) {
                 LOG.warn("Connection {}: a batch of messages was not handled ({}); subscribing again", watch.id(),
                         Failures.describe(failure));
-                watch.batchFailed(session, failure);
             } else {
                 LOG.debug("Connection {}: a batch cut short by the stop ({})", watch.id(), Failures.describe(failure));
             }

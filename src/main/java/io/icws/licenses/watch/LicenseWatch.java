@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,14 +29,14 @@ import io.icws.licenses.icws.IcwsRequestException;
 import io.icws.licenses.icws.IcwsSession;
 import io.icws.licenses.icws.IcwsTls;
 import io.icws.licenses.icws.LicenseMessage;
+import io.icws.licenses.icws.MalformedMessageException;
 import io.icws.licenses.outbox.DeadLetters;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.OutboxComponent;
-import io.icws.licenses.outbox.OutboxWriteException;
-import io.icws.licenses.state.LicenseChangeEvent;
 import io.icws.licenses.state.LicenseTracker;
 import io.icws.licenses.support.Failures;
 import io.icws.licenses.support.SafeText;
+import io.icws.licenses.support.SerialExecutor;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
@@ -71,8 +70,6 @@ public class LicenseWatch implements HttpClientConfigurer {
 
     /** Header of a polling tick: the route GETs the queued messages. */
     public static final String POLL_HEADER = "IcwsPoll";
-    /** Exchange property: the generation of the session the messages belong to. */
-    public static final String SESSION_PROPERTY = "IcwsSession";
 
     private static final Logger LOG = LoggerFactory.getLogger(LicenseWatch.class);
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
@@ -91,12 +88,10 @@ public class LicenseWatch implements HttpClientConfigurer {
     private SSLContext ssl;
     private List<URI> servers;
     private volatile PollConnections pollConnections;
-    /** The batch under way had a failure (only touched on this connection's lane). */
-    private boolean batchFailed;
     private Consumer schedule;
     private ConnectionHealthCheck health;
     private volatile String stateProblem;
-    private Executor lane;
+    private SerialExecutor lane;
     private ScheduledExecutorService scheduler;
     private volatile boolean firstSnapshotLogged;
 
@@ -140,18 +135,24 @@ public class LicenseWatch implements HttpClientConfigurer {
      *
      * @param lane where the route's work for this connection runs, one step at a time
      */
-    void start(IcwsConnection.Receiver receiver, IcwsComponent component, Executor lane) throws Exception {
+    void start(IcwsConnection.Receiver receiver, IcwsComponent component, SerialExecutor lane) throws Exception {
         this.lane = lane;
         this.scheduler = component.scheduler();
         CamelContext context = component.getCamelContext();
         prepare(context);
+        // the committed state is the newer of the state file (a checkpoint) and the outbox's newest record
+        Outbox.CommittedState recorded = outbox.lastState(id);
+        if (recorded != null) {
+            tracker.startFrom(recorded.state(), recorded.sequence());
+        }
+        outbox.reserveAbove(tracker.committedRecord());
         ConnectionSettings s = settings;
         if (s.tls().insecure()) {
             LOG.warn("Connection {}: icws.tls.insecure=true: ICWS server certificates and host names are NOT checked. "
                     + "Anyone between here and the server can read the password. Use icws.tls.trust-store instead.", id);
         }
         connection = new IcwsConnection(s, new IcwsClient(component.httpClient(s, ssl), s), component.scheduler(),
-                component.scheduler(), receiver, servers);
+                lane, receiver, servers);
         health = new ConnectionHealthCheck(this);
         HealthCheckRegistry registry = HealthCheckRegistry.get(context);
         if (registry != null && !registry.register(health)) {
@@ -246,48 +247,9 @@ public class LicenseWatch implements HttpClientConfigurer {
         message.setBody(body == null || body.isBlank() ? "[]" : body);
     }
 
-    /**
-     * Getting or handling a batch failed — a poll answered an error, timed out or was refused; the events could not
-     * be written to the outbox (disk full); something unexpected — and nothing of it may be lost: the batch's
-     * pending state is dropped, and the connection logs in again (401) or subscribes again after the backoff, so
-     * the next snapshot derives every change again, with the same ids.
-     */
-    public void receivingFailed(Exchange exchange) {
-        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        tracker.rollback();
-        if (batchFailed) {
-            return; // one failure per batch is enough: the rest of it is skipped, the subscription made again
-        }
-        batchFailed = true;
-        if (failure instanceof OutboxWriteException) {
-            LOG.error("Connection {}: license changes could not be made durable ({}); they will be derived again from "
-                    + "the next snapshot", id, Failures.describe(failure));
-        }
-        connection.receivingFailed(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class), failure);
-    }
-
-    /**
-     * A batch of messages begins (on this connection's lane). Once one of its messages failed, the rest of it
-     * derives no change and it is not committed: its state is rolled back, and the snapshot that the new
-     * subscription brings derives what it held again, with the same ids (a later message must never be applied
-     * to a state without an earlier one).
-     */
-    void batchStarting() {
-        batchFailed = false;
-    }
-
-    /** A batch failed outside the route's own error handling: as {@link #receivingFailed(Exchange)}. */
-    void batchFailed(long session, Exception failure) {
-        tracker.rollback();
-        if (!batchFailed) {
-            batchFailed = true;
-            connection.receivingFailed(session, failure);
-        }
-    }
-
     private IcwsSession sessionOf(Exchange exchange) {
         IcwsSession session = connection.session();
-        long generation = exchange.getProperty(SESSION_PROPERTY, 0L, Long.class);
+        long generation = batchOf(exchange).session();
         if (session == null || generation != connection.generation()) {
             throw new IcwsRequestException(IcwsCall.MESSAGES, 0, null, "the session of this poll has ended", List.of());
         }
@@ -297,24 +259,40 @@ public class LicenseWatch implements HttpClientConfigurer {
     // ------------------------------------------------------------------------------------------ messages
 
     /**
-     * A license message: applied to the state ({@code isDelta} semantics), each real change becomes one event.
-     * The state is saved only at {@link #commit()}, after the events are in the outbox.
+     * A license message: applied to the batch's pending state ({@code isDelta} semantics); each real change
+     * becomes one event of the batch. Nothing is visible anywhere before the batch is committed, when its
+     * exchange completes.
      *
-     * @throws io.icws.licenses.icws.MalformedMessageException when the message does not fit the model
+     * @throws MalformedMessageException when the message does not fit the model (it goes to the dead letters,
+     *                                   and the batch is rolled back)
      */
-    public List<LicenseChangeEvent> licenseChanges(String message) {
-        if (batchFailed) {
-            return List.of();
+    public void applyLicenseMessage(String message, Exchange exchange) {
+        LicenseBatch batch = batchOf(exchange);
+        if (batch.failed()) {
+            return; // a later message must never be applied to a state without an earlier one
         }
-        LicenseMessage license = messages.licenseMessage(message);
-        List<LicenseChangeEvent> events = tracker.apply(license.delta(), license.statuses());
-        changes.add(events.size());
+        LicenseMessage license;
+        try {
+            license = messages.licenseMessage(message);
+        } catch (MalformedMessageException e) {
+            batch.malformed(message);
+            throw e;
+        }
+        batch.add(tracker.apply(license.delta(), license.statuses()));
         if (!license.delta() && !firstSnapshotLogged) {
             firstSnapshotLogged = true;
             LOG.info("Connection {}: first snapshot of {}: {}. (ICWS does not check license names: one that does not "
                     + "exist reads as not assigned.)", id, settings.user(), describe(tracker.snapshot()));
         }
-        return events;
+    }
+
+    private static LicenseBatch batchOf(Exchange exchange) {
+        LicenseBatch batch = exchange.getProperty(LicenseBatch.PROPERTY, LicenseBatch.class);
+        if (batch == null) {
+            throw new IllegalStateException("No license batch on this exchange: the watch's steps run only in a route "
+                    + "that starts from icws:<connection>");
+        }
+        return batch;
     }
 
     private static String describe(Map<String, Boolean> licenses) {
@@ -326,15 +304,15 @@ public class LicenseWatch implements HttpClientConfigurer {
 
     /** A {@code connectionStateChangeMessage}: on {@code down} the session is over. */
     public void connectionStateChanged(String message, Exchange exchange) {
-        connection.connectionStateChanged(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class),
-                messages.newConnectionState(message), messages.reason(message));
+        connection.connectionStateChanged(batchOf(exchange).session(), messages.newConnectionState(message),
+                messages.reason(message));
     }
 
     /** A {@code subscriptionStateMessage}: a faulted subscription is made again. */
     public void subscriptionStateChanged(String message, Exchange exchange) {
         String error = messages.subscriptionError(message);
         if (!error.isEmpty()) {
-            connection.subscriptionFaulted(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class), error);
+            connection.subscriptionFaulted(batchOf(exchange).session(), error);
         }
     }
 
@@ -347,62 +325,113 @@ public class LicenseWatch implements HttpClientConfigurer {
         LOG.debug("Ignored an ICWS message of type {}", shown);
     }
 
-    /** A message that does not fit the model: kept whole in the dead letters with the reason. */
-    public void malformed(Exchange exchange) throws IOException {
-        malformed.increment();
-        Exception reason = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        String body = exchange.getMessage().getBody(String.class);
-        deadLetters.keepMessage(body == null ? "" : body, reason);
+    // ------------------------------------------------------------------------------------------ the batch
+
+    /** A batch begins (on this connection's lane): one exchange, committed or rolled back when it completes. */
+    LicenseBatch begin(long session) {
+        tracker.rollback(); // nothing pending survives a batch: it was committed or rolled back
+        return new LicenseBatch(session);
     }
 
     /**
-     * The end of a batch: the events appended to the outbox are made durable (one fsync), then the state is
-     * saved. In that order, a crash never leaves a change in the saved state that is in no outbox.
-     *
-     * <p>If the state cannot be saved (disk full), the events are out all the same; the state stays pending —
-     * the next batch builds on it — and saving is tried again on this connection's lane until it works. Health
-     * shows it meanwhile. Nothing is sent twice: a duplicate, with its id, could only follow a crash before the
-     * state is saved.
-     *
-     * @throws OutboxWriteException when the outbox cannot be synced (then the batch is derived again)
+     * The batch's exchange completed: the batch becomes one outbox record — its events and the state they leave,
+     * synced once — and only then do the targets get its events. The state file is saved afterwards, as a
+     * checkpoint (it may lag; at start the newer of it and the outbox's record is taken).
      */
-    public void commit(Exchange exchange) {
-        if (batchFailed) {
+    void commit(LicenseBatch batch, Exchange exchange) {
+        if (batch.failed()) {
+            rollback(batch, exchange); // a failure the route swallowed: the batch is not whole
             return;
         }
-        outbox.sync();
-        connection.batchHandled(exchange.getProperty(SESSION_PROPERTY, 0L, Long.class));
+        if (tracker.pendingChanged()) {
+            try {
+                Outbox.Committed committed = outbox.commit(id, tracker.pendingStateJson(), batch.events());
+                tracker.committed(committed.sequence());
+            } catch (RuntimeException e) {
+                tracker.rollback();
+                LOG.error("Connection {}: a batch of license changes could not be committed ({}); no target has any of "
+                        + "it, and the next snapshot derives it again", id, Failures.describe(e));
+                connection.receivingFailed(batch.session(), e);
+                return;
+            }
+            changes.add(batch.events().size());
+            checkpoint();
+        } else {
+            tracker.rollback(); // nothing changed: nothing to record
+        }
+        connection.batchHandled(batch.session());
+    }
+
+    /**
+     * The batch failed — a poll answered an error, timed out or was refused; a message did not fit the model;
+     * something unexpected — and nothing of it may be lost: its pending state is dropped (no target saw any of
+     * it), a message that did not fit the model goes whole to the dead letters, and the connection logs in again
+     * (401) or subscribes again after the backoff, so the next snapshot puts the state right.
+     */
+    void rollback(LicenseBatch batch, Exchange exchange) {
+        tracker.rollback();
+        Exception failure = exchange.getException();
+        if (failure == null) {
+            failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        }
+        MalformedMessageException malformedFailure = Failures.find(failure, MalformedMessageException.class);
+        if (malformedFailure != null) {
+            malformed.increment();
+            String message = batch.malformedMessage() != null ? batch.malformedMessage() : failedMessage(failure, exchange);
+            try {
+                deadLetters.keepMessage(message, malformedFailure);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("Connection {}: a message that does not fit the model could not be kept in the dead letters "
+                        + "({}); it is lost: {}", id, Failures.describe(e), SafeText.line(message, 300));
+            }
+        }
+        connection.receivingFailed(batch.session(), failure);
+    }
+
+    /** The message a split step failed on (Camel keeps its exchange in the failure), else the batch's body. */
+    private static String failedMessage(Exception failure, Exchange exchange) {
+        org.apache.camel.CamelExchangeException split = Failures.find(failure, org.apache.camel.CamelExchangeException.class);
+        Exchange failed = split != null && split.getExchange() != null ? split.getExchange() : exchange;
+        String body = failed.getMessage().getBody(String.class);
+        return body == null ? "" : body;
+    }
+
+    /** Saves the state file (a checkpoint); on failure it is tried again every retry interval, on the lane. */
+    private void checkpoint() {
         try {
-            tracker.commit();
-            if (stateProblem != null) {
+            if (tracker.checkpoint() && stateProblem != null) {
                 LOG.info("Connection {}: the license state is saved again", id);
                 stateProblem = null;
             }
         } catch (IOException e) {
             if (stateProblem == null) {
                 LOG.error("Connection {}: the license state cannot be saved to {} ({}); trying again every {} ms. The "
-                        + "changes are delivered meanwhile.", id, tracker.stateFile(), Failures.describe(e),
-                        settings.retryInitialDelay().toMillis());
-                scheduler.schedule(() -> lane.execute(this::saveAgain), settings.retryInitialDelay().toMillis(),
+                        + "changes are committed in the outbox and delivered meanwhile.", id, tracker.stateFile(),
+                        Failures.describe(e), settings.retryInitialDelay().toMillis());
+                scheduler.schedule(() -> lane.execute(this::checkpointAgain), settings.retryInitialDelay().toMillis(),
                         TimeUnit.MILLISECONDS);
             }
             stateProblem = Failures.describe(e);
         }
     }
 
-    private void saveAgain() {
+    private void checkpointAgain() {
         if (stateProblem == null || connection.status().state() == IcwsConnection.State.CLOSED) {
             return;
         }
         try {
-            tracker.commit();
-            LOG.info("Connection {}: the license state is saved again", id);
-            stateProblem = null;
+            tracker.checkpoint();
+            // saved now, or a later commit's checkpoint saved it meanwhile: either way nothing is due
+            if (!tracker.checkpointDue()) {
+                LOG.info("Connection {}: the license state is saved again", id);
+                stateProblem = null;
+                return;
+            }
         } catch (IOException e) {
             stateProblem = Failures.describe(e);
-            scheduler.schedule(() -> lane.execute(this::saveAgain), settings.retryInitialDelay().toMillis(),
-                    TimeUnit.MILLISECONDS);
         }
+        scheduler.schedule(() -> lane.execute(this::checkpointAgain), settings.retryInitialDelay().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------------------------------ camel-http

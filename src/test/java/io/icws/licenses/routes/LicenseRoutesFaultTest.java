@@ -367,11 +367,29 @@ abstract class LicenseRoutesFaultTest extends RoutesTestSupport {
     }
 
     @Test
-    void eventIdsDifferAfterTheStateFolderIsDeleted() throws Exception {
+    void theStateComesBackFromTheOutboxWhenTheStateFolderIsDeleted() throws Exception {
+        routes.start();
+        routes.awaitFileEvent(CLIENT, "observed");
+        routes.stop();
+        deleteTree(folder.resolve("state"));
+        deleteTree(routes.changes);
+
+        routes.start();
+        routes.simulator.setLicenseAssigned("agent1", CLIENT, false);
+
+        // the outbox's newest record holds the state: nothing is observed again, the change is a change
+        routes.awaitFileEvent(CLIENT, "unassigned");
+        assertThat(routes.fileEvents()).extracting(e -> e.path("data").path("changeType").asText())
+                .doesNotContain("observed");
+    }
+
+    @Test
+    void eventIdsDifferAfterTheStateAndTheOutboxAreDeleted() throws Exception {
         routes.start();
         JsonNode before = routes.awaitFileEvent(CLIENT, "observed");
         routes.stop();
         deleteTree(folder.resolve("state"));
+        deleteTree(folder.resolve("outbox"));
         deleteTree(routes.changes);
 
         routes.start();

@@ -196,20 +196,44 @@ class LicenseTrackerTest {
     }
 
     @Test
-    void aFailedCommitKeepsThePendingStateForTheNextCommit() throws Exception {
+    void aFailedCheckpointLeavesTheCommittedStateStandingAndIsDueUntilItIsSaved() throws Exception {
         Path blocker = dir.resolve("not-a-dir");
         Files.writeString(blocker, "x");
         LicenseTracker tracker = new LicenseTracker(SERVER, USER, blocker.resolve("state"), CLOCK);
         tracker.apply(false, List.of(on("I3_A")));
+        tracker.committed(7);
 
-        assertThatThrownBy(tracker::commit).isInstanceOf(IOException.class);
-        assertThat(tracker.hasPending()).isTrue();
+        assertThatThrownBy(tracker::checkpoint).isInstanceOf(IOException.class);
+        assertThat(tracker.checkpointDue()).isTrue();
+        assertThat(tracker.hasPending()).isFalse();
         assertThat(tracker.apply(true, List.of(off("I3_A")))).singleElement()
                 .satisfies(e -> assertThat(e.changeType()).isEqualTo(ChangeType.UNASSIGNED));
+        tracker.committed(8);
 
         Files.delete(blocker);
-        assertThat(tracker.commit()).isTrue();
-        assertThat(LicenseState.load(tracker.stateFile()).snapshot()).isEqualTo(Map.of("I3_A", false));
+        assertThat(tracker.checkpoint()).isTrue();
+        assertThat(tracker.checkpointDue()).isFalse();
+        LicenseState saved = LicenseState.load(tracker.stateFile());
+        assertThat(saved.snapshot()).isEqualTo(Map.of("I3_A", false));
+        assertThat(saved.record()).isEqualTo(8);
+    }
+
+    @Test
+    void theOutboxsNewerRecordWinsOverALaggingStateFileAndAnOlderOneDoesNot() throws Exception {
+        LicenseTracker first = new LicenseTracker("c1", SERVER, USER, dir, CLOCK);
+        first.apply(false, List.of(on("I3_A")));
+        first.committed(5);
+        first.checkpoint();
+        first.apply(true, List.of(off("I3_A")));
+        String newer = first.pendingStateJson();
+
+        LicenseTracker again = new LicenseTracker("c1", SERVER, USER, dir, CLOCK);
+        again.startFrom(newer, 4); // older than the checkpoint's record 5
+        assertThat(again.snapshot()).isEqualTo(Map.of("I3_A", true));
+        again.startFrom(newer, 9);
+        assertThat(again.snapshot()).isEqualTo(Map.of("I3_A", false));
+        assertThat(again.committedRecord()).isEqualTo(9);
+        assertThat(again.checkpointDue()).isTrue();
     }
 
     @Test

@@ -1,0 +1,74 @@
+package io.icws.licenses.watch;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.icws.licenses.state.LicenseChangeEvent;
+
+/**
+ * One batch of a connection — one poll, or one server-sent event — while the route handles it: the session it
+ * belongs to, the change events its license messages made, and whether one of its messages failed. The
+ * {@code icws} consumer makes it, hands it to the route as the exchange property {@link #PROPERTY}, and commits
+ * or rolls it back when the exchange completes ({@link BatchCompletion}). Used on the connection's lane only.
+ */
+public final class LicenseBatch {
+
+    /** Exchange property holding the batch; the split's exchanges share it. */
+    public static final String PROPERTY = "IcwsBatch";
+
+    private final long session;
+    private final List<LicenseChangeEvent> events = new ArrayList<>();
+    private boolean licenseMessages;
+    private boolean failed;
+    private String malformedMessage;
+
+    LicenseBatch(long session) {
+        this.session = session;
+    }
+
+    /** The generation of the session the batch's messages belong to. */
+    public long session() {
+        return session;
+    }
+
+    void add(List<LicenseChangeEvent> made) {
+        licenseMessages = true;
+        events.addAll(made);
+    }
+
+    /** The events the batch's license messages made so far (provisional ids until committed). */
+    List<LicenseChangeEvent> events() {
+        return events;
+    }
+
+    /** True once a license message was applied. */
+    boolean hasLicenseMessages() {
+        return licenseMessages;
+    }
+
+    /** A message failed: the rest of the batch derives nothing, and the batch will not be committed. */
+    void fail() {
+        failed = true;
+    }
+
+    boolean failed() {
+        return failed;
+    }
+
+    /** A message that does not fit the model, exactly as received: it goes to the dead letters. */
+    void malformed(String message) {
+        failed = true;
+        if (malformedMessage == null) {
+            malformedMessage = message;
+        }
+    }
+
+    String malformedMessage() {
+        return malformedMessage;
+    }
+
+    @Override
+    public String toString() {
+        return "LicenseBatch[session " + session + ", " + events.size() + " event(s)" + (failed ? ", failed" : "") + "]";
+    }
+}
