@@ -78,6 +78,7 @@ public final class IcwsBindings {
         registry.bind(OutboxComponent.DEAD_LETTERS_BEAN, deadLetters);
         registry.bind("icwsMessages", new IcwsMessages());
         registry.bind("changeFormats", new ChangeFormats());
+        registry.bind("fileTargetSync", new io.icws.licenses.notify.FileTargetSync());
         if (settings.targets().jms()) {
             JmsTarget.bind(context, settings.targets(), secrets);
         }

@@ -92,6 +92,9 @@ public class DeadLetters {
             channel.force(false);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // the rename lives in the folder: until the folder is forced a power loss may undo it, and the
+        // target's cursor moves past the event as soon as this returns
+        io.icws.licenses.support.Fsync.forceDirectory(directory);
         return file;
     }
 

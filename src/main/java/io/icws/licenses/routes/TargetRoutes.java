@@ -24,13 +24,15 @@ public class TargetRoutes extends RouteBuilder {
                 .precondition("{{icws.notify.log.enabled}}")
                 .log(LoggingLevel.INFO, "io.icws.licenses.changes", "${bean:changeFormats.logLine}");
 
-        // One CloudEvents JSON document per change, written under a temporary name, then renamed. An event is a
-        // few hundred bytes: a 4 KiB write buffer, not Camel's default 128 KiB allocated for every file.
+        // One CloudEvents JSON document per change, written under a temporary name, then renamed; then the file
+        // and its folder are forced to disk before the outbox moves past the event (camel-file's forceWrites does
+        // neither). An event is a few hundred bytes: a 4 KiB write buffer, not Camel's default 128 KiB.
         from("icws-outbox:file" + REDELIVERY).routeId("notify-file").routeConfigurationId("icws-target")
                 .precondition("{{icws.notify.file.enabled}}")
                 .setHeader(Exchange.FILE_NAME, method("changeFormats", "fileName"))
                 .marshal().json()
-                .to("file:{{icws.notify.file.directory}}?tempPrefix=.writing-&bufferSize=4096");
+                .to("file:{{icws.notify.file.directory}}?tempPrefix=.writing-&bufferSize=4096")
+                .bean("fileTargetSync", "force");
 
         // A persistent JMS text message; license, user, changeType and eventId as properties for selectors.
         from("icws-outbox:jms" + REDELIVERY).routeId("notify-jms").routeConfigurationId("icws-target")

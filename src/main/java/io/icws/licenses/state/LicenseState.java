@@ -266,6 +266,9 @@ public final class LicenseState {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            // the rename lives in the folder: until the folder is forced a power loss may undo it
+            // (fully qualified: this method's lines only, the imports belong to others' edits)
+            io.icws.licenses.support.Fsync.forceDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
         }
