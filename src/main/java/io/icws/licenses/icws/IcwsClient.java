@@ -93,7 +93,7 @@ public final class IcwsClient {
         return http.sendAsync(request, BODY).thenApply(response -> readLogin(server, response));
     }
 
-    private static Login readLogin(URI server, HttpResponse<String> response) {
+    static Login readLogin(URI server, HttpResponse<String> response) {
         if (response.statusCode() != 201) {
             throw failure(IcwsCall.LOGIN, response);
         }

@@ -109,7 +109,30 @@ class IcwsClientTest {
         assertThat(new IcwsSession(server, "abc", "t", "c=1", 2).sessionId()).isEqualTo("abc");
     }
 
-    private record Answer(HttpHeaders headers) implements HttpResponse<String> {
+    @Test
+    void aLoginAnswerWithAHostileSessionIdIsAFailedLoginAndAPlainOneIsASession() {
+        URI server = URI.create("http://127.0.0.1:1");
+        HttpHeaders cookie = HttpHeaders.of(Map.of("Set-Cookie", List.of("icws_x=guid; Path=/icws/x")), (a, b) -> true);
+
+        assertThatThrownBy(() -> IcwsClient.readLogin(server, new Answer(cookie,
+                "{\"sessionId\":\"../../connection?x=1\",\"csrfToken\":\"tok\"}")))
+                .isInstanceOf(IcwsRequestException.class)
+                .hasMessageContaining("the sessionId '../../connection?x=1'");
+        assertThatThrownBy(() -> IcwsClient.readLogin(server, new Answer(cookie,
+                "{\"sessionId\":\"abc\",\"csrfToken\":\"tok\\r\\nSet-Cookie: x=1\"}")))
+                .isInstanceOf(IcwsRequestException.class)
+                .hasMessageContaining("the csrfToken holds a CR");
+        IcwsClient.Login ok = IcwsClient.readLogin(server, new Answer(cookie, "{\"sessionId\":\"abc\",\"csrfToken\":\"tok\"}"));
+        assertThat(ok.session().sessionId()).isEqualTo("abc");
+        assertThat(ok.session().cookies()).isEqualTo("icws_x=guid");
+    }
+
+    private record Answer(HttpHeaders headers, String body) implements HttpResponse<String> {
+
+        Answer(HttpHeaders headers) {
+            this(headers, "");
+        }
+
         @Override
         public int statusCode() {
             return 201;
@@ -123,11 +146,6 @@ class IcwsClientTest {
         @Override
         public Optional<HttpResponse<String>> previousResponse() {
             return Optional.empty();
-        }
-
-        @Override
-        public String body() {
-            return "";
         }
 
         @Override
