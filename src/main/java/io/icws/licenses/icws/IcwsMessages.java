@@ -154,6 +154,15 @@ public class IcwsMessages {
         return read(message, "a connection state message").path("reason").asText("");
     }
 
+    /**
+     * {@code shouldReconnect} of a connection state change message: false only when the message says so (an
+     * administrator's logoff); missing, null or not a boolean reads as true, the protocol's default of logging in again.
+     */
+    public boolean shouldReconnect(String message) {
+        JsonNode v = read(message, "a connection state message").get("shouldReconnect");
+        return v == null || !v.isBoolean() || v.booleanValue();
+    }
+
     /** The {@code error} of a subscription state message, or empty when it reports none. */
     public String subscriptionError(String message) {
         JsonNode error = read(message, "a subscription state message").get("error");

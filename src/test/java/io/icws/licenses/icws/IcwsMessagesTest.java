@@ -157,4 +157,14 @@ class IcwsMessagesTest {
                 .hasMessageContaining("forged line")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\u2028"));
     }
+
+    @Test
+    void shouldReconnectIsFalseOnlyWhenTheMessageSaysSo() {
+        String base = "{\"__type\":\"urn:inin.com:connection:connectionStateChangeMessage\",\"isDelta\":false,"
+                + "\"newConnectionState\":\"down\"";
+        assertThat(messages.shouldReconnect(base + ",\"shouldReconnect\":false}")).isFalse();
+        assertThat(messages.shouldReconnect(base + ",\"shouldReconnect\":true}")).isTrue();
+        assertThat(messages.shouldReconnect(base + "}")).isTrue();
+        assertThat(messages.shouldReconnect(base + ",\"shouldReconnect\":\"no\"}")).isTrue();
+    }
 }
