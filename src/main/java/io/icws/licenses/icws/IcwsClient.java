@@ -4,19 +4,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.icws.licenses.config.ConnectionSettings;
+import io.icws.licenses.support.SafeText;
 
 /**
  * The session requests of one connection — log in, subscribe, unsubscribe, log out, read the features, open
@@ -27,18 +28,45 @@ import io.icws.licenses.config.ConnectionSettings;
  * log a host's logging configuration can switch on (only a JVM system property can); the event stream needs a
  * body read while it arrives. The client handles no cookies: the session's cookies are sent by hand, so a
  * cookie of an ended session never rides along.
+ *
+ * <p>What the server answers is untrusted: an answer's body is read up to {@link #MAX_ANSWER_BYTES}; the login's
+ * {@code sessionId} must match {@link #SESSION_ID} before it goes into any path (so {@code ../x}, a {@code /},
+ * {@code ?}, {@code %} or a space cannot move a request elsewhere), the {@code csrfToken} must be a plain header
+ * value (printable ASCII, no CR, LF or other control character), and a cookie that is not plain ASCII without
+ * control characters is left out; otherwise the login fails with a clear message (the token itself is never
+ * shown: it is a credential).
  */
 public final class IcwsClient {
 
     private static final String JSON = "application/vnd.inin.icws+JSON";
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A session id the client accepts: unreserved URI characters only, 1 to 128 of them, not only dots. */
+    public static final Pattern SESSION_ID = Pattern.compile("(?!\\.+$)[A-Za-z0-9._~-]{1,128}");
+    /** A CSRF token the client accepts: printable ASCII (inner spaces allowed), 1 to 4096 characters. */
+    static final Pattern CSRF_TOKEN = Pattern.compile("[\\x21-\\x7E](?:[\\x20-\\x7E]{0,4094}[\\x21-\\x7E])?");
+    /** The largest answer body read (login, features, errors); more is cut. */
+    static final int MAX_ANSWER_BYTES = 1 << 20;
+    private static final HttpResponse.BodyHandler<String> BODY = info -> EventStream.boundedString(MAX_ANSWER_BYTES);
 
     private final HttpClient http;
     private final ConnectionSettings settings;
+    private final int maxEventBytes;
 
     public IcwsClient(HttpClient http, ConnectionSettings settings) {
+        this(http, settings, EventStreamParser.DEFAULT_MAX_EVENT_BYTES);
+    }
+
+    /**
+     * @param maxEventBytes the largest event (its data, in bytes) an event stream may send; a larger one, or a
+     *                      longer line, breaks the stream (see {@link EventStreamParser}); {@code icws.sse.max-event-size}
+     */
+    public IcwsClient(HttpClient http, ConnectionSettings settings, int maxEventBytes) {
+        if (maxEventBytes < 1) {
+            throw new IllegalArgumentException("maxEventBytes must be at least 1, got " + maxEventBytes);
+        }
         this.http = http;
         this.settings = settings;
+        this.maxEventBytes = maxEventBytes;
     }
 
     /** What a successful login gives. */
@@ -62,11 +90,10 @@ public final class IcwsClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-                .thenApply(response -> readLogin(server, response));
+        return http.sendAsync(request, BODY).thenApply(response -> readLogin(server, response));
     }
 
-    private static Login readLogin(URI server, HttpResponse<String> response) {
+    static Login readLogin(URI server, HttpResponse<String> response) {
         if (response.statusCode() != 201) {
             throw failure(IcwsCall.LOGIN, response);
         }
@@ -79,6 +106,8 @@ public final class IcwsClient {
                     + (sessionId == null ? "sessionId" : csrfToken == null ? "csrfToken" : "the session cookie (Set-Cookie)"),
                     List.of());
         }
+        checkSessionId(response.statusCode(), sessionId);
+        checkCsrfToken(response.statusCode(), csrfToken);
         int messaging = 0;
         for (JsonNode feature : json.path("features")) {
             if ("messaging".equals(feature.path("featureId").asText())) {
@@ -91,15 +120,61 @@ public final class IcwsClient {
     }
 
     /**
+     * Refuses a session id that is not {@link #SESSION_ID}: it goes into every later request's path.
+     *
+     * @throws IcwsRequestException a failed login, showing the value safely (one line, bounded)
+     */
+    static void checkSessionId(int status, String sessionId) {
+        if (!SESSION_ID.matcher(sessionId).matches()) {
+            throw new IcwsRequestException(IcwsCall.LOGIN, status, null, "the sessionId '"
+                    + SafeText.line(sessionId, 140) + "' (" + sessionId.length() + " characters) is not a plain "
+                    + "session id ([A-Za-z0-9._~-], 1 to 128 characters, not only dots); it is not used", List.of());
+        }
+    }
+
+    /**
+     * Refuses a CSRF token that is not a plain header value. The token is a credential: the message says what is
+     * wrong with it, never what it is.
+     *
+     * @throws IcwsRequestException a failed login
+     */
+    static void checkCsrfToken(int status, String csrfToken) {
+        if (!CSRF_TOKEN.matcher(csrfToken).matches()) {
+            String why;
+            int bad = -1;
+            for (int i = 0; i < csrfToken.length() && bad < 0; i++) {
+                char c = csrfToken.charAt(i);
+                if (c < 0x20 || c > 0x7E) {
+                    bad = i;
+                }
+            }
+            if (csrfToken.isEmpty()) {
+                why = "is empty";
+            } else if (bad >= 0) {
+                char c = csrfToken.charAt(bad);
+                why = "holds " + (c == '\r' ? "a CR" : c == '\n' ? "a LF" : c < 0x20 || c == 0x7F ? "a control character"
+                        : "a character that is not ASCII") + String.format(" (U+%04X) at position %d", (int) c, bad);
+            } else if (csrfToken.length() > 4096) {
+                why = "is longer than 4096 characters (" + csrfToken.length() + ")";
+            } else {
+                why = "starts or ends with a space";
+            }
+            throw new IcwsRequestException(IcwsCall.LOGIN, status, null, "the csrfToken " + why
+                    + "; it cannot be sent as a header value", List.of());
+        }
+    }
+
+    /**
      * Every cookie the answer sets, as one {@code Cookie} header value: the session cookie and any other
-     * (a load balancer's), each {@code name=value}, attributes dropped.
+     * (a load balancer's), each {@code name=value}, attributes dropped. A cookie whose name or value holds a
+     * control character, a space or a character that is not ASCII (it could not be sent back as a header) is left out.
      */
     static String cookies(HttpResponse<?> response) {
         Map<String, String> cookies = new LinkedHashMap<>();
         for (String header : response.headers().allValues("Set-Cookie")) {
             String pair = header.split(";", 2)[0].trim();
             int eq = pair.indexOf('=');
-            if (eq > 0) {
+            if (eq > 0 && pair.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
                 cookies.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
             }
         }
@@ -134,7 +209,7 @@ public final class IcwsClient {
     /** {@code GET /icws/connection/features}: the {@code messaging} version the server offers (0 if none). */
     public CompletableFuture<Integer> messagingVersion(URI server) {
         HttpRequest request = request(server, IcwsCall.FEATURES, null, "").GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).thenApply(r -> {
+        return http.sendAsync(request, BODY).thenApply(r -> {
             if (r.statusCode() != 200) {
                 throw failure(IcwsCall.FEATURES, r);
             }
@@ -156,7 +231,7 @@ public final class IcwsClient {
                 .header("Cookie", session.cookies())
                 .GET()
                 .build();
-        return EventStream.open(http, request, listener);
+        return EventStream.open(http, request, listener, maxEventBytes);
     }
 
     private HttpRequest.Builder request(URI server, IcwsCall call, IcwsSession session, String query) {
@@ -173,7 +248,7 @@ public final class IcwsClient {
     }
 
     private CompletableFuture<Void> send(IcwsCall call, HttpRequest request) {
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).thenApply(r -> {
+        return http.sendAsync(request, BODY).thenApply(r -> {
             if (r.statusCode() < 200 || r.statusCode() > 299) {
                 throw failure(call, r);
             }

@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.state.LicenseStatus;
+import io.icws.licenses.support.SafeText;
 
 /**
  * Reads what the server sends — the array a poll returns, or the data of one server-sent event (one message,
@@ -22,11 +24,17 @@ public class IcwsMessages {
     /** Header the routes set to the message's {@code __type}. */
     public static final String TYPE_HEADER = "IcwsMessageType";
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    /**
+     * Trailing tokens fail: Jackson would otherwise read {@code {"a":1} {"b":2}} as its first value and drop the
+     * rest without a word, so an event or poll answer holding two JSON values would lose one.
+     */
+    private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * The messages of a poll answer or an event, each kept as its JSON text. Anything but a JSON array is one
-     * message as it came, so that something malformed reaches the dead letters whole, through {@link #type}.
+     * message as it came, so that something malformed reaches the dead letters whole, through {@link #type}: so is
+     * text holding more than one JSON value ({@code {"a":1} {"b":2}}, {@code [..] [..]}), which {@link #type} then
+     * refuses as trailing JSON.
      */
     public List<String> split(String body) {
         if (body == null) {
@@ -55,31 +63,85 @@ public class IcwsMessages {
         return type != null && type.isTextual() ? type.asText() : "";
     }
 
-    /** A license message, checked field by field against the reference page. */
+    /**
+     * A license message, checked field by field against the reference page, in either shape: the SDK's list
+     * ({@code licenseAssignedStatusList}) or the reference page's flat one ({@code name} and {@code isAssigned}
+     * beside {@code isDelta}, one license per message). A flat message is applied as a delta of its one license,
+     * whatever its {@code isDelta} (kept as {@link LicenseMessage#sentIsDelta()}): it never makes the other
+     * subscribed licenses vanish or read as unassigned; see {@link LicenseMessage} for why.
+     *
+     * @throws MalformedMessageException naming the field and what is wrong: not JSON or not an object, trailing
+     *                                   JSON after the message, a {@code __type} other than the license message's,
+     *                                   {@code isDelta} missing or not a boolean, both shapes at once or neither, a
+     *                                   list that is not a list or an item that is not an object, a name that is
+     *                                   missing, empty or not a string, an {@code isAssigned} that is missing or not
+     *                                   a boolean
+     */
     public LicenseMessage licenseMessage(String message) {
         JsonNode json = read(message, "a license message");
+        if (!json.isObject()) {
+            throw new MalformedMessageException("license message: not a JSON object but " + json.getNodeType());
+        }
+        JsonNode type = json.get("__type");
+        if (type != null && !(type.isTextual() && LICENSE_MESSAGE.equals(type.asText()))) {
+            throw new MalformedMessageException("license message: __type is " + shown(type) + ", not \""
+                    + LICENSE_MESSAGE + "\"");
+        }
         JsonNode isDelta = json.get("isDelta");
         if (isDelta == null || !isDelta.isBoolean()) {
-            throw new MalformedMessageException("license message: isDelta is missing or not a boolean");
+            throw new MalformedMessageException("license message: isDelta is "
+                    + (isDelta == null ? "missing" : "not a boolean but " + shown(isDelta)));
         }
-        JsonNode list = json.get("licenseAssignedStatusList");
-        if (list == null || !list.isArray()) {
-            throw new MalformedMessageException("license message: licenseAssignedStatusList is missing or not a list");
+        boolean list = json.has("licenseAssignedStatusList");
+        boolean flat = json.has("name") || json.has("isAssigned");
+        if (list && flat) {
+            throw new MalformedMessageException("license message: carries both shapes, licenseAssignedStatusList and "
+                    + (json.has("name") ? "name" : "isAssigned") + " beside isDelta; one of them is expected");
         }
-        List<LicenseStatus> statuses = new ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
-            JsonNode item = list.get(i);
-            JsonNode name = item.get("name");
-            JsonNode assigned = item.get("isAssigned");
-            if (name == null || !name.isTextual() || name.asText().isEmpty()) {
-                throw new MalformedMessageException("license message: item " + i + " has no name");
+        if (!list && !flat) {
+            throw new MalformedMessageException("license message: carries neither licenseAssignedStatusList nor "
+                    + "name and isAssigned");
+        }
+        if (flat) {
+            return LicenseMessage.flat(isDelta.asBoolean(), status(json, "the message"));
+        }
+        JsonNode items = json.get("licenseAssignedStatusList");
+        if (!items.isArray()) {
+            throw new MalformedMessageException("license message: licenseAssignedStatusList is not a list but "
+                    + shown(items));
+        }
+        List<LicenseStatus> statuses = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            if (!item.isObject()) {
+                throw new MalformedMessageException("license message: licenseAssignedStatusList item " + i
+                        + " is not an object but " + shown(item));
             }
-            if (assigned == null || !assigned.isBoolean()) {
-                throw new MalformedMessageException("license message: item " + i + " has no boolean isAssigned");
-            }
-            statuses.add(new LicenseStatus(name.asText(), assigned.asBoolean()));
+            statuses.add(status(item, "licenseAssignedStatusList item " + i));
         }
         return new LicenseMessage(isDelta.asBoolean(), statuses);
+    }
+
+    private static LicenseStatus status(JsonNode node, String where) {
+        JsonNode name = node.get("name");
+        JsonNode assigned = node.get("isAssigned");
+        if (name == null || !name.isTextual() || name.asText().isEmpty()) {
+            throw new MalformedMessageException("license message: " + where + " has "
+                    + (name == null ? "no name" : name.isTextual() ? "an empty name" : "a name that is not a string but "
+                    + shown(name)));
+        }
+        if (assigned == null || !assigned.isBoolean()) {
+            throw new MalformedMessageException("license message: " + where + " has "
+                    + (assigned == null ? "no isAssigned" : "an isAssigned that is not a boolean but " + shown(assigned)));
+        }
+        return new LicenseStatus(name.asText(), assigned.asBoolean());
+    }
+
+    /** A JSON value from the server as a person reads it in a log line or a dead letter's reason: bounded, one line. */
+    private static String shown(JsonNode node) {
+        String kind = node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        return node.isContainerNode() ? "a" + (node.isArray() ? "n " : " ") + kind
+                : kind + " " + SafeText.line(node.toString(), 80);
     }
 
     /** {@code newConnectionState} of a connection state change message. */
@@ -90,6 +152,15 @@ public class IcwsMessages {
     /** {@code reason} of a connection state change message. */
     public String reason(String message) {
         return read(message, "a connection state message").path("reason").asText("");
+    }
+
+    /**
+     * {@code shouldReconnect} of a connection state change message: false only when the message says so (an
+     * administrator's logoff); missing, null or not a boolean reads as true, the protocol's default of logging in again.
+     */
+    public boolean shouldReconnect(String message) {
+        JsonNode v = read(message, "a connection state message").get("shouldReconnect");
+        return v == null || !v.isBoolean() || v.booleanValue();
     }
 
     /** The {@code error} of a subscription state message, or empty when it reports none. */
@@ -108,8 +179,14 @@ public class IcwsMessages {
                 throw new MalformedMessageException(what + " is empty");
             }
             return json;
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            if (e.getOriginalMessage() != null && e.getOriginalMessage().contains("Trailing token")) {
+                throw new MalformedMessageException(what + " is followed by more JSON (trailing tokens after the "
+                        + "first value): " + SafeText.line(e.getOriginalMessage(), 200), e);
+            }
+            throw new MalformedMessageException(what + " is not JSON: " + SafeText.line(e.getOriginalMessage(), 200), e);
         } catch (JsonProcessingException e) {
-            throw new MalformedMessageException(what + " is not JSON: " + e.getOriginalMessage(), e);
+            throw new MalformedMessageException(what + " is not JSON: " + SafeText.line(e.getOriginalMessage(), 200), e);
         }
     }
 }

@@ -94,6 +94,7 @@ public final class IcwsSimulator implements AutoCloseable {
     private final int messagingVersion;
     private final boolean eventStreams;
     private final boolean tls;
+    private volatile boolean flatLicenseMessages;
     private final Map<String, UserState> users = new ConcurrentHashMap<>();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final List<ActiveFault> faults = new ArrayList<>(); // guarded by itself
@@ -108,6 +109,14 @@ public final class IcwsSimulator implements AutoCloseable {
     private ThreadPoolExecutor executor;
     private ScheduledExecutorService reaper;
     private volatile boolean closed;
+    private volatile boolean gone; // stopListening(): no server socket until startListening()
+    private int boundPort; // guarded by lifecycle
+    private long listenings; // guarded by lifecycle: how many times a server socket was opened
+
+    private final Object hangLock = new Object();
+    private Hang hang; // guarded by hangLock
+    private long hangGeneration; // guarded by hangLock: changes when the hang is released or the server goes
+    private int held; // guarded by hangLock
 
     private IcwsSimulator(Builder b) {
         this.host = b.host;
@@ -117,6 +126,7 @@ public final class IcwsSimulator implements AutoCloseable {
         this.messagingVersion = b.messagingVersion;
         this.eventStreams = b.eventStreams;
         this.tls = b.tls;
+        this.flatLicenseMessages = b.flatLicenseMessages;
         for (SimulatedUser u : b.users) {
             if (users.putIfAbsent(u.userId(), new UserState(u)) != null) {
                 throw new IllegalArgumentException("duplicate user " + u.userId());
@@ -148,28 +158,198 @@ public final class IcwsSimulator implements AutoCloseable {
             // behind other streams: 200 open streams must not keep a log-out from being answered)
             executor = new ThreadPoolExecutor(0, MAX_THREADS, 30, TimeUnit.SECONDS,
                     new SynchronousQueue<>(), daemonThreads("icws-sim-http"));
-            try {
-                InetSocketAddress address = new InetSocketAddress(host, requestedPort);
-                if (madeTls != null) {
-                    HttpsServer https = HttpsServer.create(address, 100);
-                    https.setHttpsConfigurator(new HttpsConfigurator(madeTls.sslContext));
-                    server = https;
-                } else {
-                    server = HttpServer.create(address, 100);
-                }
-            } catch (IOException e) {
-                executor.shutdownNow();
-                throw new UncheckedIOException("cannot bind " + host + ":" + requestedPort, e);
-            }
             serverTls = madeTls;
-            server.setExecutor(executor);
-            server.createContext("/", new SimulatorHandler(this));
-            server.start();
+            try {
+                listen(requestedPort);
+            } catch (UncheckedIOException e) {
+                executor.shutdownNow();
+                serverTls = null;
+                throw e;
+            }
             reaper = Executors.newSingleThreadScheduledExecutor(daemonThreads("icws-sim-reaper"));
             long period = Math.max(10, Math.min(1000, sessionTimeout.toMillis() / 4));
             reaper.scheduleAtFixedRate(this::reapIdleSessions, period, period, TimeUnit.MILLISECONDS);
             LOG.info("ICWS simulator listening on {}", baseUri());
             return this;
+        }
+    }
+
+    /** Opens the server socket on the port (0: a free one) and serves; under lifecycle. */
+    private void listen(int port) {
+        HttpServer made;
+        try {
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            if (serverTls != null) {
+                HttpsServer https = HttpsServer.create(address, 100);
+                https.setHttpsConfigurator(new HttpsConfigurator(serverTls.sslContext));
+                made = https;
+            } else {
+                made = HttpServer.create(address, 100);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind " + host + ":" + port, e);
+        }
+        made.setExecutor(executor);
+        made.createContext("/", new SimulatorHandler(this));
+        made.start();
+        server = made;
+        boundPort = made.getAddress().getPort();
+        listenings++;
+    }
+
+    // ---------------------------------------------------------------- gone for good, hung
+
+    /**
+     * The server is gone for good (same as {@code POST /simulator/gone}): the listening socket is closed, so new
+     * connections are refused; every open connection (streams, requests held by a {@link #hang}) is cut and every
+     * session is forgotten without a word (no {@code connectionStateChangeMessage}, as when a machine dies). The
+     * admin API goes with it. {@link #startListening()} brings the server back on the same port. Idempotent.
+     *
+     * @throws IllegalStateException if not started or closed
+     */
+    public void stopListening() {
+        synchronized (lifecycle) {
+            requireRunning();
+            if (gone) {
+                return;
+            }
+            gone = true;
+            synchronized (hangLock) {
+                hangGeneration++;
+                hangLock.notifyAll();
+            }
+            for (Session s : sessions.values()) {
+                endSession(s, null, "the server went away");
+            }
+            server.stop(0);
+            LOG.info("ICWS simulator gone: no longer listening on {}:{}", host, boundPort);
+        }
+    }
+
+    /**
+     * Brings the server back after {@link #stopListening()}, on the same port (a restarted server: no sessions,
+     * users and their licenses as they were; a pending {@link #hang} and faults stay). Does nothing while listening.
+     *
+     * @throws java.io.UncheckedIOException if the port cannot be bound again (another process took it)
+     * @throws IllegalStateException        if not started or closed
+     */
+    public void startListening() {
+        synchronized (lifecycle) {
+            requireRunning();
+            if (!gone) {
+                return;
+            }
+            listen(boundPort);
+            gone = false;
+            LOG.info("ICWS simulator back, listening on {}", baseUri());
+        }
+    }
+
+    /** True between {@link #stopListening()} and {@link #startListening()}. */
+    public boolean isGone() {
+        return gone;
+    }
+
+    /** {@link #stopListening()} now (after the admin answer went out), back after {@code backAfter} if not null. */
+    void goAway(Duration backAfter) {
+        ScheduledExecutorService r;
+        synchronized (lifecycle) {
+            requireRunning();
+            r = reaper;
+        }
+        r.execute(this::stopListening);
+        if (backAfter != null) {
+            r.schedule(() -> {
+                try {
+                    startListening();
+                } catch (RuntimeException e) {
+                    LOG.error("The simulator could not come back on port {}: {}", boundPort, e.toString());
+                }
+            }, backAfter.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void requireRunning() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        if (server == null) {
+            throw new IllegalStateException("not started");
+        }
+    }
+
+    /**
+     * The server hangs (same as {@code POST /simulator/hang}): it still accepts connections and reads each request's
+     * line and headers, but never answers the matching ICWS requests until {@link #releaseHang()} — and open event
+     * streams of matching paths stop sending anything, keep-alives included (their messages wait in the queue).
+     * Replaces an earlier hang. Admin requests are never held.
+     *
+     * @param pathContains     only ICWS requests whose path contains this; null or empty: every ICWS request
+     * @param eventStreamsOnly only event-stream requests ({@code Accept: text/event-stream}) and open streams; short
+     *                         polls and the other calls are answered
+     */
+    public void hang(String pathContains, boolean eventStreamsOnly) {
+        synchronized (hangLock) {
+            hang = new Hang(pathContains == null || pathContains.isEmpty() ? null : pathContains, eventStreamsOnly);
+        }
+        LOG.info("ICWS simulator hangs on {}{}", pathContains == null || pathContains.isEmpty() ? "every ICWS request"
+                : "paths containing " + pathContains, eventStreamsOnly ? " (event streams only)" : "");
+    }
+
+    /** Hangs on every ICWS request, see {@link #hang(String, boolean)}. */
+    public void hang() {
+        hang(null, false);
+    }
+
+    /**
+     * Ends the hang (same as {@code DELETE /simulator/hang}): held requests are answered as if they had just
+     * arrived, frozen streams go on.
+     *
+     * @return how many requests and streams were held
+     */
+    public int releaseHang() {
+        synchronized (hangLock) {
+            int n = held;
+            hang = null;
+            hangGeneration++;
+            hangLock.notifyAll();
+            LOG.info("ICWS simulator hang released ({} held)", n);
+            return n;
+        }
+    }
+
+    /** Requests and streams held by the hang now. */
+    public int heldRequests() {
+        synchronized (hangLock) {
+            return held;
+        }
+    }
+
+    /**
+     * Holds the calling request or stream while a hang matches it.
+     *
+     * @return false when the request must be dropped unanswered (the server went away or closed meanwhile)
+     */
+    boolean holdWhileHung(String path, boolean stream) throws InterruptedException {
+        synchronized (hangLock) {
+            if (hang == null || !hang.matches(path, stream)) {
+                return !gone && !closed;
+            }
+            held++;
+            try {
+                while (hang != null && hang.matches(path, stream) && !gone && !closed) {
+                    hangLock.wait();
+                }
+            } finally {
+                held--;
+            }
+            return !gone && !closed;
+        }
+    }
+
+    private record Hang(String pathContains, boolean eventStreamsOnly) {
+        boolean matches(String path, boolean stream) {
+            return (!eventStreamsOnly || stream) && (pathContains == null || path.contains(pathContains));
         }
     }
 
@@ -219,7 +399,7 @@ public final class IcwsSimulator implements AutoCloseable {
             if (server == null) {
                 throw new IllegalStateException("not started");
             }
-            return server.getAddress().getPort();
+            return boundPort;
         }
     }
 
@@ -276,12 +456,12 @@ public final class IcwsSimulator implements AutoCloseable {
             if (!changed) {
                 return false;
             }
-            String message = licenseMessage(true, List.of(license), u);
+            List<String> messages = licenseMessages(true, List.of(license), u);
             int notified = 0;
             for (Session s : sessions.values()) {
                 if (s.userId.equals(u.userId) && s.licenseSubscription != null
                         && s.licenseSubscription.contains(license)) {
-                    s.offer(message);
+                    messages.forEach(s::offer);
                     notified++;
                 }
             }
@@ -357,7 +537,95 @@ public final class IcwsSimulator implements AutoCloseable {
         if (rawFrame == null || rawFrame.isEmpty()) {
             throw new IllegalArgumentException("frame is empty");
         }
-        byte[] bytes = rawFrame.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return writeFrame(user, u, rawFrame.getBytes(java.nio.charset.StandardCharsets.UTF_8), "a raw event-stream frame");
+    }
+
+    /** The largest data {@link #writeOversizedEvent} makes: 64 MiB. */
+    public static final int MAX_OVERSIZED_EVENT = 64 << 20;
+
+    /**
+     * Writes one event of exactly {@code dataBytes} bytes of data to the current stream of each session of the user
+     * (same as {@code POST /simulator/users/{user}/oversized-event}), to test a client's limit. The data is a
+     * padding message, {@code {"__type":"urn:inin.com:simulator:padding","isDelta":true,"padding":"xxx…"}} (only
+     * {@code x} when smaller than that), cut into {@code data:} lines of at most {@code maxLineBytes} bytes; the lines'
+     * values joined with {@code \n} are {@code dataBytes} bytes (so with more than one line it is not JSON any more:
+     * only the size counts). Not queued; waits as {@link #writeEventStreamFrame} does.
+     *
+     * @return the number of streams that took the whole event (a client that cuts the stream at its limit is not
+     *         counted)
+     * @throws NoSuchElementException   for an unknown user
+     * @throws IllegalArgumentException for sizes below 1, or data over {@link #MAX_OVERSIZED_EVENT}
+     */
+    public int writeOversizedEvent(String user, int dataBytes, int maxLineBytes) {
+        UserState u = user(user);
+        if (dataBytes < 1 || dataBytes > MAX_OVERSIZED_EVENT) {
+            throw new IllegalArgumentException("dataBytes must be 1 to " + MAX_OVERSIZED_EVENT + ", got " + dataBytes);
+        }
+        if (maxLineBytes < 1) {
+            throw new IllegalArgumentException("maxLineBytes must be at least 1, got " + maxLineBytes);
+        }
+        long lines = ((long) dataBytes + 1 + maxLineBytes) / ((long) maxLineBytes + 1); // ceil((n+1)/(L+1))
+        int content = (int) (dataBytes - (lines - 1));
+        String prefix = "{\"__type\":\"urn:inin.com:simulator:padding\",\"isDelta\":true,\"padding\":\"";
+        String suffix = "\"}";
+        StringBuilder text = new StringBuilder(content);
+        if (content >= prefix.length() + suffix.length()) {
+            text.append(prefix).append("x".repeat(content - prefix.length() - suffix.length())).append(suffix);
+        } else {
+            text.append("x".repeat(content));
+        }
+        StringBuilder frame = new StringBuilder(dataBytes + (int) lines * 7 + 2);
+        for (int at = 0; at < content; at += maxLineBytes) {
+            frame.append("data:").append(text, at, Math.min(content, at + maxLineBytes)).append('\n');
+        }
+        frame.append('\n');
+        return writeFrame(user, u, frame.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                "an event of " + dataBytes + " bytes of data");
+    }
+
+    /** {@link #writeOversizedEvent(String, int, int)} on one {@code data:} line. */
+    public int writeOversizedEvent(String user, int dataBytes) {
+        return writeOversizedEvent(user, dataBytes, dataBytes);
+    }
+
+    /**
+     * Writes one event whose {@code data:} holds two JSON values, {@code first} and {@code second} separated by a
+     * space (same as {@code POST /simulator/users/{user}/two-value-event}), to the current stream of each session of
+     * the user: a lenient JSON reader keeps the first and drops the second without a word. Not queued.
+     *
+     * @return the number of streams it was written to
+     * @throws NoSuchElementException   for an unknown user
+     * @throws IllegalArgumentException if either is not one JSON value
+     */
+    public int writeTwoValueEvent(String user, String first, String second) {
+        UserState u = user(user);
+        String frame = "data: " + oneLine(first, "first") + " " + oneLine(second, "second") + "\n\n";
+        return writeFrame(user, u, frame.getBytes(java.nio.charset.StandardCharsets.UTF_8), "a two-value event");
+    }
+
+    /**
+     * {@link #writeTwoValueEvent(String, String, String)} with two license messages: an {@code isDelta:true} one with
+     * an empty list, then an {@code isDelta:false} one with an empty list (which a client that took it would read
+     * as "no license any more").
+     */
+    public int writeTwoValueEvent(String user) {
+        return writeTwoValueEvent(user,
+                "{\"__type\":\"" + LICENSE_MESSAGE_TYPE + "\",\"isDelta\":true,\"licenseAssignedStatusList\":[]}",
+                "{\"__type\":\"" + LICENSE_MESSAGE_TYPE + "\",\"isDelta\":false,\"licenseAssignedStatusList\":[]}");
+    }
+
+    private String oneLine(String json, String what) {
+        if (json == null || json.isBlank()) {
+            throw new IllegalArgumentException(what + " is empty");
+        }
+        try {
+            return mapper.writeValueAsString(mapper.readTree(json));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(what + " is not one JSON value: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private int writeFrame(String user, UserState u, byte[] bytes, String what) {
         List<Session.Frame> frames = new ArrayList<>();
         for (Session s : sessions.values()) {
             if (s.userId.equals(u.userId)) {
@@ -381,7 +649,7 @@ public final class IcwsSimulator implements AutoCloseable {
                 break;
             }
         }
-        LOG.info("Wrote a raw event-stream frame to {} stream(s) of {}", written, user);
+        LOG.info("Wrote {} to {} stream(s) of {}", what, written, user);
         return written;
     }
 
@@ -402,7 +670,7 @@ public final class IcwsSimulator implements AutoCloseable {
         UserState u = users.get(s.userId);
         synchronized (u) {
             s.licenseSubscription = List.copyOf(licenses);
-            s.offer(licenseMessage(false, s.licenseSubscription, u));
+            licenseMessages(false, s.licenseSubscription, u).forEach(s::offer);
         }
     }
 
@@ -413,7 +681,23 @@ public final class IcwsSimulator implements AutoCloseable {
         }
     }
 
-    private String licenseMessage(boolean isDelta, List<String> names, UserState u) {
+    /**
+     * The license message(s) about these licenses: one list-shaped message, or with {@link #flatLicenseMessages()}
+     * one flat message per license, each with the same {@code isDelta}.
+     */
+    private List<String> licenseMessages(boolean isDelta, List<String> names, UserState u) {
+        if (flatLicenseMessages) {
+            List<String> flat = new ArrayList<>(names.size());
+            for (String name : names) {
+                ObjectNode m = mapper.createObjectNode();
+                m.put("__type", LICENSE_MESSAGE_TYPE);
+                m.put("isDelta", isDelta);
+                m.put("name", name);
+                m.put("isAssigned", u.licenses.getOrDefault(name, false));
+                flat.add(m.toString());
+            }
+            return flat;
+        }
         ObjectNode m = mapper.createObjectNode();
         m.put("__type", LICENSE_MESSAGE_TYPE);
         m.put("isDelta", isDelta);
@@ -421,7 +705,24 @@ public final class IcwsSimulator implements AutoCloseable {
         for (String name : names) {
             list.addObject().put("name", name).put("isAssigned", u.licenses.getOrDefault(name, false));
         }
-        return m.toString();
+        return List.of(m.toString());
+    }
+
+    /**
+     * Sends license messages in the flat shape of the reference page from now on (same as
+     * {@code PUT /simulator/license-message-shape {"shape":"flat"}}):
+     * {@code {"__type":…,"isDelta":true,"name":"I3_ACCESS_CLIENT","isAssigned":false}}, one message per license —
+     * a subscription's snapshot is one {@code isDelta:false} message per subscribed license, in order — instead of one
+     * message with a {@code licenseAssignedStatusList}. False goes back to the list.
+     */
+    public void setFlatLicenseMessages(boolean flat) {
+        this.flatLicenseMessages = flat;
+        LOG.info("License messages are now sent in the {} shape", flat ? "flat" : "list");
+    }
+
+    /** True when license messages are sent flat, one per license; see {@link #setFlatLicenseMessages}. */
+    public boolean flatLicenseMessages() {
+        return flatLicenseMessages;
     }
 
     // ---------------------------------------------------------------- sessions
@@ -492,6 +793,39 @@ public final class IcwsSimulator implements AutoCloseable {
         for (Session s : sessions.values()) {
             endSession(s, message, "expired by the simulator");
             n++;
+        }
+        return n;
+    }
+
+    /**
+     * An administrator logs the user off (same as {@code POST /simulator/sessions/logoff}): each session of the user
+     * (every session when {@code user} is null) ends; its current stream first receives
+     * {@code {"__type":"urn:inin.com:connection:connectionStateChangeMessage","isDelta":false,
+     * "previousConnectionState":"up","newConnectionState":"down","reason":…,"shouldReconnect":false}} after what was
+     * still queued, then closes; later calls (a poll too) answer 401.
+     *
+     * @param reason the {@code reason}; null: "An administrator logged the user off."
+     * @return the number of sessions ended
+     * @throws NoSuchElementException for an unknown user
+     */
+    public int logOffByAdministrator(String user, String reason) {
+        if (user != null) {
+            user(user);
+        }
+        ObjectNode m = mapper.createObjectNode();
+        m.put("__type", STATE_CHANGE_TYPE);
+        m.put("isDelta", false);
+        m.put("previousConnectionState", "up");
+        m.put("newConnectionState", "down");
+        m.put("reason", reason == null ? "An administrator logged the user off." : reason);
+        m.put("shouldReconnect", false);
+        String message = m.toString();
+        int n = 0;
+        for (Session s : sessions.values()) {
+            if (user == null || s.userId.equals(user)) {
+                endSession(s, message, "logged off by an administrator");
+                n++;
+            }
         }
         return n;
     }
@@ -624,7 +958,10 @@ public final class IcwsSimulator implements AutoCloseable {
             if (reaper != null) {
                 reaper.shutdownNow();
             }
-            if (server != null) {
+            synchronized (hangLock) {
+                hangLock.notifyAll();
+            }
+            if (server != null && !gone) {
                 server.stop(0);
             }
             if (executor != null) {
@@ -689,6 +1026,7 @@ public final class IcwsSimulator implements AutoCloseable {
         private int messagingVersion = 2;
         private boolean eventStreams = true;
         private boolean tls;
+        private boolean flatLicenseMessages;
 
         private Builder() {
         }
@@ -755,6 +1093,15 @@ public final class IcwsSimulator implements AutoCloseable {
          */
         public Builder tls(boolean tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /**
+         * Send license messages in the reference page's flat shape, one message per license, instead of one message
+         * with a {@code licenseAssignedStatusList}; default false. See {@link IcwsSimulator#setFlatLicenseMessages}.
+         */
+        public Builder flatLicenseMessages(boolean flat) {
+            this.flatLicenseMessages = flat;
             return this;
         }
 

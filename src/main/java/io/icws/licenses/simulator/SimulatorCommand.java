@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  *                                                       [--session-timeout DURATION] [--keep-alive DURATION]
  *                                                       [--messaging-version N]
  *                                                       [--tls [--trust-store FILE [--trust-store-password PW]]]
+ *                                                       [--flat-license-messages]
  *                                                       [--help]
  * </pre>
  *
@@ -44,6 +45,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code --trust-store FILE} (with {@code --tls}): write a PKCS12 trust store holding that certificate
  *       (alias {@code icws-simulator}) to FILE</li>
  *   <li>{@code --trust-store-password PW}: its password (default {@code changeit})</li>
+ *   <li>{@code --flat-license-messages}: send license messages in the reference page's flat shape, one message per
+ *       license ({@code "name"} and {@code "isAssigned"} beside {@code "isDelta"}), instead of a
+ *       {@code licenseAssignedStatusList}</li>
  * </ul>
  *
  * On start it prints one line, the base URL (e.g. {@code http://127.0.0.1:18018}), and runs until stopped
@@ -82,6 +86,8 @@ public final class SimulatorCommand {
               --trust-store FILE       with --tls: write a PKCS12 trust store holding that certificate
                                        (alias icws-simulator) to FILE
               --trust-store-password PW  password of that trust store (default changeit)
+              --flat-license-messages  send license messages flat, one per license ("name", "isAssigned" beside
+                                       "isDelta"), instead of a licenseAssignedStatusList
               --help                   print this help
             Prints the base URL, then runs until SIGTERM / Ctrl-C. See docs/SIMULATOR.md.""";
 
@@ -117,6 +123,10 @@ public final class SimulatorCommand {
             }
             if (opt.equals("--tls")) {
                 tls = true;
+                continue;
+            }
+            if (opt.equals("--flat-license-messages")) {
+                builder.flatLicenseMessages(true);
                 continue;
             }
             if (!List.of("--port", "--host", "--users", "--session-timeout", "--keep-alive", "--messaging-version",

@@ -76,6 +76,10 @@ final class SimulatorHandler implements HttpHandler {
     // ================================================================ ICWS
 
     private void icws(Call c) throws IOException, InterruptedException {
+        if (!sim.holdWhileHung(c.path, isStreamRequest(c))) {
+            LOG.debug("{} {} dropped unanswered: the server went away while it hung", c.method, c.path);
+            return;
+        }
         IcwsSimulator.ActiveFault fault = sim.takeFault(c.path);
         if (fault != null) {
             if (fault.fault().delayMillis() > 0) {
@@ -135,8 +139,7 @@ final class SimulatorHandler implements HttpHandler {
             case "messaging/messages" -> {
                 allow(c, "GET");
                 Session s = authenticate(c, sessionId, false);
-                String accept = c.ex.getRequestHeaders().getFirst("Accept");
-                if (accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream")) {
+                if (isStreamRequest(c)) {
                     stream(c, s);
                 } else {
                     c.send(200, "[" + String.join(",", s.drain()) + "]");
@@ -149,6 +152,11 @@ final class SimulatorHandler implements HttpHandler {
             }
             default -> throw notFound(c);
         }
+    }
+
+    private static boolean isStreamRequest(Call c) {
+        String accept = c.ex.getRequestHeaders().getFirst("Accept");
+        return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream");
     }
 
     private void answerFault(Call c, IcwsSimulator.ActiveFault f) throws IOException {
@@ -363,6 +371,9 @@ final class SimulatorHandler implements HttpHandler {
                 if (next == Session.END) {
                     break;
                 }
+                if (!sim.holdWhileHung(c.path, true)) {
+                    break; // hung, then gone: the connection is cut
+                }
                 if (next == Session.SUPERSEDED) {
                     // A last comment, also a probe: if the client already left, this write fails and the message
                     // still in doubt (the last one written) goes back to the queue for the newer reader.
@@ -428,6 +439,57 @@ final class SimulatorHandler implements HttpHandler {
         } else if (first.equals("users") && seg.size() == 3 && seg.get(2).equals("event-stream-frames")) {
             allow(c, "POST");
             adminWriteFrame(c, seg.get(1));
+        } else if (first.equals("users") && seg.size() == 3 && seg.get(2).equals("oversized-event")) {
+            allow(c, "POST");
+            adminOversizedEvent(c, seg.get(1));
+        } else if (first.equals("users") && seg.size() == 3 && seg.get(2).equals("two-value-event")) {
+            allow(c, "POST");
+            adminTwoValueEvent(c, seg.get(1));
+        } else if (seg.equals(List.of("sessions", "logoff"))) {
+            allow(c, "POST");
+            JsonNode b = optionalBody(c);
+            String user = optionalText(b, "user");
+            if (user != null && !sim.userExists(user)) {
+                throw unknownUser(user);
+            }
+            int n = sim.logOffByAdministrator(user, optionalText(b, "reason"));
+            c.send(200, sim.mapper.createObjectNode().put("loggedOff", n).toString());
+        } else if (seg.equals(List.of("license-message-shape"))) {
+            allow(c, "GET", "PUT");
+            if (c.method.equals("PUT")) {
+                String shape = optionalText(parseJson(c), "shape");
+                if (!"flat".equals(shape) && !"list".equals(shape)) {
+                    throw invalid("The body must be {\"shape\": \"flat\"|\"list\"}.");
+                }
+                sim.setFlatLicenseMessages(shape.equals("flat"));
+            }
+            c.send(200, sim.mapper.createObjectNode().put("shape", sim.flatLicenseMessages() ? "flat" : "list").toString());
+        } else if (seg.equals(List.of("gone"))) {
+            allow(c, "POST");
+            JsonNode b = optionalBody(c);
+            int back = optionalInt(b, "backAfterMillis", -1);
+            if (b.has("backAfterMillis") && !b.get("backAfterMillis").isNull() && back < 0) {
+                throw invalid("The field backAfterMillis must not be negative.");
+            }
+            ObjectNode r = sim.mapper.createObjectNode().put("gone", true);
+            if (back >= 0) {
+                r.put("backAfterMillis", back);
+            }
+            c.send(202, r.toString());
+            sim.goAway(back < 0 ? null : java.time.Duration.ofMillis(back));
+        } else if (seg.equals(List.of("hang"))) {
+            allow(c, "POST", "DELETE");
+            if (c.method.equals("POST")) {
+                JsonNode b = optionalBody(c);
+                JsonNode streams = b.get("eventStreamsOnly");
+                if (streams != null && !streams.isNull() && !streams.isBoolean()) {
+                    throw invalid("The field eventStreamsOnly must be a boolean.");
+                }
+                sim.hang(optionalText(b, "path"), streams != null && streams.asBoolean());
+                c.send(204, null);
+            } else {
+                c.send(200, sim.mapper.createObjectNode().put("released", sim.releaseHang()).toString());
+            }
         } else if (seg.equals(List.of("sessions", "expire"))) {
             allow(c, "POST");
             int n = sim.expireSessions();
@@ -508,6 +570,52 @@ final class SimulatorHandler implements HttpHandler {
             throw unknownUser(user);
         }
         c.send(200, sim.mapper.createObjectNode().put("written", n).toString());
+    }
+
+    private void adminOversizedEvent(Call c, String user) throws IOException {
+        if (!sim.userExists(user)) {
+            throw unknownUser(user);
+        }
+        JsonNode b = parseJson(c);
+        if (!b.isObject() || b.get("bytes") == null) {
+            throw invalid("The body must be {\"bytes\": N, \"lineBytes\": L} (lineBytes optional: one line).");
+        }
+        int bytes = optionalInt(b, "bytes", 0);
+        int lineBytes = optionalInt(b, "lineBytes", bytes);
+        int n;
+        try {
+            n = sim.writeOversizedEvent(user, bytes, lineBytes);
+        } catch (IllegalArgumentException e) {
+            throw invalid("Invalid oversized event: " + e.getMessage());
+        }
+        c.send(200, sim.mapper.createObjectNode().put("written", n).toString());
+    }
+
+    private void adminTwoValueEvent(Call c, String user) throws IOException {
+        if (!sim.userExists(user)) {
+            throw unknownUser(user);
+        }
+        JsonNode b = optionalBody(c);
+        JsonNode first = b.get("first");
+        JsonNode second = b.get("second");
+        if ((first == null) != (second == null)) {
+            throw invalid("Give both first and second, or neither (two license messages).");
+        }
+        int n = first == null ? sim.writeTwoValueEvent(user) : sim.writeTwoValueEvent(user, first.toString(), second.toString());
+        c.send(200, sim.mapper.createObjectNode().put("written", n).toString());
+    }
+
+    /** The body as a JSON object; an empty body is an empty object. */
+    private JsonNode optionalBody(Call c) throws IOException {
+        byte[] raw = readBody(c);
+        if (raw.length == 0) {
+            return sim.mapper.createObjectNode();
+        }
+        JsonNode b = parseJson(raw);
+        if (!b.isObject()) {
+            throw invalid("The body must be a JSON object.");
+        }
+        return b;
     }
 
     private void adminAddFault(Call c) throws IOException {
