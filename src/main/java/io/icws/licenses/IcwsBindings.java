@@ -70,7 +70,7 @@ public final class IcwsBindings {
         Secrets secrets = new Secrets(context);
 
         ObjectMapper mapper = new ObjectMapper();
-        Outbox outbox = new Outbox(settings.outboxDirectory(), mapper);
+        Outbox outbox = new Outbox(settings.outboxDirectory(), mapper, settings.outboxSegmentBytes());
         context.addService(outbox.asService(), true, true);
         DeadLetters deadLetters = new DeadLetters(settings.deadLetterDirectory(), mapper, outbox, Clock.systemUTC());
         registry.bind("icwsSettings", settings);

@@ -16,12 +16,15 @@ import io.icws.licenses.state.ChangeType;
  * contract documented in {@code config/application.properties}. The routes read the same keys as
  * {@code {{placeholders}}}; this class refuses values that cannot work, with a message naming the key.
  *
- * @param connections the connection ids: those {@code icws.connections} lists and those
- *                    {@code icws.connections.<id>.*} keys name; {@code default} when there are none
+ * @param connections        the connection ids: those {@code icws.connections} lists and those
+ *                           {@code icws.connections.<id>.*} keys name; {@code default} when there are none
+ * @param outboxSegmentBytes an outbox segment is rolled over once it holds this many bytes
+ *                           ({@code icws.outbox.segment-size-kib})
  */
 public record IcwsSettings(
         List<String> connections,
         Path outboxDirectory,
+        long outboxSegmentBytes,
         Path deadLetterDirectory,
         Duration shutdownTimeout,
         Dsl dsl,
@@ -93,6 +96,7 @@ public record IcwsSettings(
         List<String> connections = ids.isEmpty() ? List.of(ConnectionSettings.DEFAULT_ID) : List.copyOf(ids);
         return new IcwsSettings(connections,
                 r.path("icws.outbox.directory"),
+                1024L * r.integer("icws.outbox.segment-size-kib", 8192, 1, 1 << 20),
                 r.path("icws.dead-letter.directory"),
                 r.duration("icws.shutdown.timeout", "5s"),
                 r.choice("icws.dsl", "yaml", Dsl.class),
