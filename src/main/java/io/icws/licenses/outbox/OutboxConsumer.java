@@ -16,14 +16,22 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.DefaultConsumer;
+import org.apache.camel.util.TimeUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one target's outbox queue through its route, one event at a time, in order. An event the route
- * fails on is tried again after a wait (doubled each time, up to the maximum); after the last try it goes to
- * the dead letters and the next event follows. Only this target waits meanwhile: every target has its own
- * queue and thread.
+ * Delivers one target's outbox queue through its route, one event at a time, in order. A failure is sorted by
+ * {@link TargetFailures}:
+ * <ul>
+ * <li>an <b>outage</b> (refused, unreachable, time-out, disk, broker down, SMTP 4xx) holds the queue: the same
+ * event is tried again after a wait (from the redelivery delay, doubled each time, up to the maximum) for as
+ * long as the outage lasts, and never goes to the dead letters for it; one line says when the target is
+ * back;</li>
+ * <li>a <b>refusal</b> (the target rejects this event) is tried again the same way, and after the last of the
+ * tries the event goes to the dead letters and the next event follows. Outage attempts are not tries.</li>
+ * </ul>
+ * Only this target waits meanwhile: every target has its own queue and thread.
  *
  * <p>When the route stops, a wait between tries ends at once and the event stays in the outbox for the next
  * start; nothing is dropped and no stack trace is printed. Every log line names the target, the change and
@@ -37,6 +45,8 @@ final class OutboxConsumer extends DefaultConsumer {
     static final String ATTEMPT_HEADER = "IcwsDeliveryAttempt";
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxConsumer.class);
+    /** In a long outage, at most one line this often once the wait has stopped growing. */
+    private static final Duration OUTAGE_LOG_EVERY = Duration.ofMinutes(1);
 
     private final OutboxEndpoint endpoint;
     private final String target;
@@ -45,6 +55,8 @@ final class OutboxConsumer extends DefaultConsumer {
     private TargetHealthCheck health;
     private ExecutorService worker;
     private Future<?> loop;
+    /** When the last WARN line of the current outage was written (only the delivery thread uses it). */
+    private Instant lastOutageLine;
 
     OutboxConsumer(OutboxEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -121,36 +133,106 @@ final class OutboxConsumer extends DefaultConsumer {
         }
     }
 
-    /** Tries the event until the target takes it, it goes to the dead letters, or the route stops. */
+    /**
+     * Tries the event until the target takes it, it goes to the dead letters, or the route stops. An outage
+     * (see {@link TargetFailures}) holds it for as long as it lasts; only refusals count towards the tries.
+     */
     private void deliver(Outbox.Entry entry) throws InterruptedException {
         LicenseChangeEvent event = entry.event();
         int tries = endpoint.getMaximumRedeliveries() + 1;
+        int refusals = 0;
+        int outageAttempts = 0;
         for (int attempt = 1; running; attempt++) {
             Exception failure = attempt(event, attempt);
-            if (failure == null) {
-                if (taken(entry, false) && attempt > 1) {
-                    LOG.info("Target {} took event {} ({}) at attempt {}", target, event.id(), describe(event), attempt);
-                }
-                return;
-            }
             if (!running) {
                 return; // the route is stopping: the event stays in the outbox
             }
+            TargetFailures.Kind kind = failure == null ? null : TargetFailures.classify(failure);
+            if (kind != TargetFailures.Kind.OUTAGE) {
+                backFromOutage(); // it answered: took the event, or refused it
+            }
+            if (failure == null) {
+                if (taken(entry, false) && refusals > 0) {
+                    LOG.info("Target {} took event {} ({}) at attempt {}", target, event.id(), describe(event),
+                            attempt);
+                }
+                return;
+            }
             String reason = Failures.describe(failure);
-            queue.failed(entry, reason, attempt);
-            if (attempt >= tries) {
-                if (deadLetter(entry, reason, attempt)) {
+            if (kind == TargetFailures.Kind.OUTAGE) {
+                outageAttempts++;
+                queue.outage(entry, reason, outageAttempts);
+                long wait = outageDelay(outageAttempts);
+                logOutage(event, reason, outageAttempts, wait);
+                if (queue.pause(wait, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                continue;
+            }
+            refusals++;
+            queue.refused(entry, reason, refusals);
+            if (refusals >= tries) {
+                if (deadLetter(entry, reason, refusals)) {
                     return;
                 }
             } else {
-                long wait = delay(attempt);
-                LOG.warn("Target {} could not take event {} ({}): {}; attempt {} of {}, next in {} ms", target,
-                        event.id(), describe(event), reason, attempt, tries, wait);
+                long wait = delay(refusals);
+                LOG.warn("Target {} refused event {} ({}): {}; attempt {} of {}, next in {} ms", target,
+                        event.id(), describe(event), reason, refusals, tries, wait);
                 if (queue.pause(wait, TimeUnit.MILLISECONDS)) {
                     return;
                 }
             }
         }
+    }
+
+    /**
+     * The wait after the n-th attempt of an outage: the redelivery delay, doubled each time, up to the maximum
+     * (at least 10 ms, so that a delay of 0 cannot spin against a target that is down).
+     */
+    private long outageDelay(int attempt) {
+        long max = Math.max(endpoint.getMaximumRedeliveryDelay(), 10);
+        double wait = Math.max(endpoint.getRedeliveryDelay(), 10) * Math.pow(2, attempt - 1);
+        return (long) Math.min(wait, max);
+    }
+
+    /** One WARN per attempt while the wait grows; once it is at its maximum, at most one line a minute. */
+    private void logOutage(LicenseChangeEvent event, String reason, int attempt, long wait) {
+        Instant now = Instant.now();
+        TargetQueue.Status status = queue.status();
+        boolean growing = attempt == 1 || wait > outageDelay(attempt - 1);
+        if (growing) {
+            boolean atMaximum = wait >= Math.max(endpoint.getMaximumRedeliveryDelay(), 10);
+            LOG.warn("Target {} cannot be reached ({}); {} event(s) wait in the outbox, the first {} ({}); attempt {}, "
+                    + "next in {} ms{}", target, reason, status.depth(), event.id(), describe(event), attempt, wait,
+                    atMaximum ? "; further attempts are logged once a minute until it is back" : "");
+            lastOutageLine = now;
+        } else if (lastOutageLine == null || Duration.between(lastOutageLine, now).compareTo(OUTAGE_LOG_EVERY) >= 0) {
+            LOG.warn("Target {} still cannot be reached{} ({}); {} event(s) waiting; attempt {}, one every {} ms",
+                    target, status.failingSince() == null ? ""
+                            : " after " + took(Duration.between(status.failingSince(), now)),
+                    reason, status.depth(), attempt, wait);
+            lastOutageLine = now;
+        } else {
+            LOG.debug("Target {} still cannot be reached ({}); attempt {}", target, reason, attempt);
+        }
+    }
+
+    /** After an outage, the target answered again (took the event, or refused it): one line says so. */
+    private void backFromOutage() {
+        TargetQueue.Status status = queue.status();
+        if (status.state() == TargetQueue.State.OUTAGE) {
+            Instant since = status.failingSince();
+            LOG.info("Target {} is back{}; {} event(s) waiting", target,
+                    since == null ? "" : " after " + took(Duration.between(since, Instant.now())), status.depth());
+            lastOutageLine = null;
+        }
+    }
+
+    /** "850ms", "12s", "3m12s", "1h2m". */
+    static String took(Duration duration) {
+        long millis = Math.max(0, duration.toMillis());
+        return millis < 1000 ? millis + "ms" : TimeUtils.printDuration(millis, false);
     }
 
     private Exception attempt(LicenseChangeEvent event, int attempt) {
@@ -200,6 +282,7 @@ final class OutboxConsumer extends DefaultConsumer {
         }
     }
 
+    /** The wait after a refusal: the redelivery delay, doubled for each one after, up to the maximum. */
     private long delay(int attempt) {
         double wait = endpoint.getRedeliveryDelay() * Math.pow(2, attempt - 1);
         return (long) Math.min(wait, endpoint.getMaximumRedeliveryDelay());

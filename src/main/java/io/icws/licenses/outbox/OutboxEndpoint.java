@@ -9,7 +9,8 @@ import org.apache.camel.util.TimeUtils;
 /**
  * One target's queue of the outbox, as a consumer endpoint. Options: how often a refused event is tried
  * again before it goes to the dead letters, and how long to wait between tries (doubled each time, up to
- * the maximum).
+ * the maximum). In an outage of the target (see {@link TargetFailures}) the same waits apply, but the event is
+ * tried for as long as the outage lasts and those attempts are not counted as tries.
  */
 public class OutboxEndpoint extends DefaultEndpoint {
 
@@ -65,7 +66,7 @@ public class OutboxEndpoint extends DefaultEndpoint {
         return maximumRedeliveries;
     }
 
-    /** Tries after the first before an event goes to the dead letters. */
+    /** Tries after the first before a refused event goes to the dead letters (outage attempts do not count). */
     public void setMaximumRedeliveries(int maximumRedeliveries) {
         this.maximumRedeliveries = maximumRedeliveries;
     }
@@ -83,7 +84,10 @@ public class OutboxEndpoint extends DefaultEndpoint {
         return maximumRedeliveryDelay;
     }
 
-    /** Longest wait between redeliveries: ms, or with a unit ({@code 30s}, {@code 1m}). */
+    /**
+     * Longest wait between redeliveries, and between attempts in an outage: ms, or with a unit ({@code 30s},
+     * {@code 1m}).
+     */
     public void setMaximumRedeliveryDelay(String maximumRedeliveryDelay) {
         this.maximumRedeliveryDelay = TimeUtils.toMilliSeconds(maximumRedeliveryDelay);
     }

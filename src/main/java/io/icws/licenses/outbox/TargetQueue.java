@@ -9,9 +9,11 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The events one target has yet to take, in log order, and how its delivery goes (for its health check).
- * The head stays in the queue until {@link #taken(Outbox.Entry)}: an event leaves only when the target has it,
- * or when it went to the dead letters.
+ * The events one target has yet to take, in log order, and how its delivery goes (for its health check):
+ * {@link State#DRAINING}, {@link State#OUTAGE} (the target cannot be reached: the queue holds) or
+ * {@link State#RETRYING} (the target refused the head event, which is tried again before the dead letters).
+ * The head stays in the queue until {@link #taken(Outbox.Entry, boolean)}: an event leaves only when the target
+ * has it, or when it went to the dead letters.
  */
 public final class TargetQueue {
 
@@ -25,6 +27,7 @@ public final class TargetQueue {
     private long takenSinceCleanup;
 
     // delivery status, guarded by lock
+    private State state = State.DRAINING;
     private String lastError;
     private String failingEvent;
     private Instant failingSince;
@@ -116,6 +119,8 @@ public final class TargetQueue {
             }
             cursor.advance(entry.sequence());
             pending.removeFirst();
+            state = State.DRAINING;
+            lastError = null;
             attempts = 0;
             failingEvent = null;
             failingSince = null;
@@ -123,7 +128,6 @@ public final class TargetQueue {
                 deadLettered++;
             } else {
                 delivered++;
-                lastError = null;
             }
             cleanup = pending.isEmpty() || ++takenSinceCleanup >= 1000;
             if (cleanup) {
@@ -137,28 +141,49 @@ public final class TargetQueue {
         }
     }
 
-    /** An attempt to deliver the head failed. */
-    public void failed(Outbox.Entry entry, String error, int attempt) {
+    /**
+     * An attempt to deliver the head failed because the target cannot be reached: the queue holds.
+     *
+     * @param attempt the failed attempts of this event during this outage
+     */
+    public void outage(Outbox.Entry entry, String error, int attempt) {
+        failed(State.OUTAGE, entry, error, attempt);
+    }
+
+    /**
+     * The target refused the head event: it is tried again, then goes to the dead letters.
+     *
+     * @param attempt the refusals of this event so far
+     */
+    public void refused(Outbox.Entry entry, String error, int attempt) {
+        failed(State.RETRYING, entry, error, attempt);
+    }
+
+    private void failed(State now, Outbox.Entry entry, String error, int attempt) {
         lock.lock();
         try {
+            if (state != now || failingSince == null) {
+                failingSince = Instant.now();
+            }
+            state = now;
             lastError = error;
             failingEvent = entry.event().id();
             attempts = attempt;
-            if (failingSince == null) {
-                failingSince = Instant.now();
-            }
         } finally {
             lock.unlock();
         }
     }
 
-    /** A probe or delivery outside the queue (e.g. the startup check) found the target unreachable. */
+    /** The startup check found the target unreachable: an outage, unless a delivery attempt says more. */
     public void unreachable(String error) {
         lock.lock();
         try {
-            lastError = error;
-            if (failingSince == null) {
-                failingSince = Instant.now();
+            if (failingEvent == null) {
+                if (state != State.OUTAGE || failingSince == null) {
+                    failingSince = Instant.now();
+                }
+                state = State.OUTAGE;
+                lastError = error;
             }
         } finally {
             lock.unlock();
@@ -170,6 +195,7 @@ public final class TargetQueue {
         lock.lock();
         try {
             if (failingEvent == null) {
+                state = State.DRAINING;
                 lastError = null;
                 failingSince = null;
             }
@@ -198,26 +224,42 @@ public final class TargetQueue {
     public Status status() {
         lock.lock();
         try {
-            return new Status(target, pending.size(), lastError, failingEvent, failingSince, attempts, delivered,
-                    deadLettered);
+            return new Status(target, state, pending.size(), lastError, failingEvent, failingSince, attempts,
+                    delivered, deadLettered);
         } finally {
             lock.unlock();
         }
     }
 
+    /** How a target's delivery goes. */
+    public enum State {
+        /** Taking events (or waiting for some): nothing failing now. */
+        DRAINING,
+        /** The target cannot be reached: the queue holds, the head is tried again until it is back. */
+        OUTAGE,
+        /** The target refused the head event: it is tried again, then it goes to the dead letters. */
+        RETRYING;
+
+        /** {@code draining}, {@code outage}, {@code retrying}: as the health check shows it. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /**
+     * @param state        draining, outage or retrying
      * @param depth        events waiting
      * @param lastError    why the last attempt (or the startup check) failed; null while it works
      * @param failingEvent id of the event being retried, or null
-     * @param failingSince when the target started failing, or null
-     * @param attempts     failed attempts of the event being retried
+     * @param failingSince when the outage (or the retrying of the head) began, or null
+     * @param attempts     failed attempts of the event being retried, in this state
      */
-    public record Status(String target, int depth, String lastError, String failingEvent, Instant failingSince,
-                         int attempts, long delivered, long deadLettered) {
+    public record Status(String target, State state, int depth, String lastError, String failingEvent,
+                         Instant failingSince, int attempts, long delivered, long deadLettered) {
 
         /** Draining: nothing failing now. */
         public boolean healthy() {
-            return lastError == null;
+            return state == State.DRAINING;
         }
     }
 }

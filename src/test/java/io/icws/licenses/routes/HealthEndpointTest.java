@@ -34,8 +34,12 @@ class HealthEndpointTest {
                     .with("icws.notify.email.enabled", "false").start();
             URI ready = URI.create("http://127.0.0.1:" + port + "/observe/health/ready");
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> get(ready).statusCode() == 503);
-            JsonNode down = new ObjectMapper().readTree(get(ready).body());
+            // DOWN may come first from a check still starting: await the 503 that names the failed log-in, and
+            // assert on that very answer
+            JsonNode down = await().atMost(Duration.ofSeconds(10)).until(() -> {
+                HttpResponse<String> response = get(ready);
+                return response.statusCode() == 503 ? new ObjectMapper().readTree(response.body()) : null;
+            }, body -> body != null && connectionCheckMessage(body).startsWith("POST /icws/connection answered 500"));
             assertThat(down.path("status").asText()).isEqualTo("DOWN");
             assertThat(down.path("checks")).anySatisfy(check -> {
                 assertThat(check.path("name").asText()).isEqualTo("icws-default");
@@ -46,9 +50,21 @@ class HealthEndpointTest {
             assertThat(get(URI.create("http://127.0.0.1:" + port + "/observe/health/live")).statusCode()).isEqualTo(200);
 
             routes.simulator.clearFaults();
-            await().atMost(Duration.ofSeconds(10)).until(() -> get(ready).statusCode() == 200);
-            assertThat(get(ready).body()).contains("UP");
+            HttpResponse<String> up = await().atMost(Duration.ofSeconds(10)).until(() -> get(ready),
+                    response -> response.statusCode() == 200);
+            assertThat(up.body()).contains("UP");
         }
+    }
+
+    /** The message of the connection's check in a health answer ("" when absent), unescaped. */
+    private static String connectionCheckMessage(JsonNode health) {
+        for (JsonNode check : health.path("checks")) {
+            if (check.path("name").asText().equals("icws-default")) {
+                // Camel 4.18's health JSON escapes '/' and '"' once more than JSON needs
+                return check.path("message").asText().replace("\\", "");
+            }
+        }
+        return "";
     }
 
     private HttpResponse<String> get(URI uri) throws Exception {

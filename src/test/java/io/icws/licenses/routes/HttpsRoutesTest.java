@@ -61,9 +61,8 @@ class HttpsRoutesTest {
             routes.with("icws.server", tlsSimulator.baseUri().toString())
                     .with("icws.notify.email.enabled", "false")
                     .start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(routes.status().problem())
-                    .startsWith("TLS handshake"));
-            IcwsConnection.Status status = routes.status();
+            IcwsConnection.Status status = await().atMost(Duration.ofSeconds(10)).until(routes::status,
+                    s -> String.valueOf(s.problem()).startsWith("TLS handshake"));
             assertThat(status.problem()).contains(tlsSimulator.baseUri().toString())
                     .contains("certification path").contains("icws.tls.trust-store");
             assertThat(status.healthy()).isFalse();
