@@ -101,10 +101,11 @@ class OutboxProcessIT {
         try (Stream<Path> files = Files.list(tmp.resolve("outbox"))) {
             for (Path segment : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
                 for (String line : Files.readAllLines(segment)) {
-                    JsonNode event = JSON.readTree(line).path("event");
-                    if (event.path("data").path("license").asText().equals(STATION)
-                            && event.path("data").path("changeType").asText().equals("unassigned")) {
-                        return event.path("id").asText();
+                    for (JsonNode event : JSON.readTree(line).path("events")) {
+                        if (event.path("data").path("license").asText().equals(STATION)
+                                && event.path("data").path("changeType").asText().equals("unassigned")) {
+                            return event.path("id").asText();
+                        }
                     }
                 }
             }

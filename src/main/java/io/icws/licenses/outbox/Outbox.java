@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.state.LicenseChangeEvent;
 import io.icws.licenses.support.Failures;
+import io.icws.licenses.support.PausePoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -193,6 +194,7 @@ public final class Outbox {
             throw new IllegalArgumentException("connection ids are [a-z0-9][a-z0-9-]*, not '" + connection + "'");
         }
         Written written = write(connection, state, events, null);
+        PausePoint.reached(PausePoint.COMMIT_WRITTEN);
         syncUpTo(written);
         return new Committed(written.first, written.entries);
     }
@@ -370,6 +372,7 @@ public final class Outbox {
             throw e;
         }
         rollOverFailing = false;
+        PausePoint.reached(PausePoint.ROLL_OVER);
         FileChannel old = current;
         long oldFirst = currentFirst;
         current = opened;

@@ -35,6 +35,7 @@ import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.OutboxComponent;
 import io.icws.licenses.state.LicenseTracker;
 import io.icws.licenses.support.Failures;
+import io.icws.licenses.support.PausePoint;
 import io.icws.licenses.support.SafeText;
 import io.icws.licenses.support.SerialExecutor;
 import org.apache.camel.CamelContext;
@@ -355,6 +356,7 @@ public class LicenseWatch implements HttpClientConfigurer {
                 return;
             }
             changes.add(batch.events().size());
+            PausePoint.reached(PausePoint.COMMIT_QUEUED);
             checkpoint();
         } else {
             tracker.rollback(); // nothing changed: nothing to record

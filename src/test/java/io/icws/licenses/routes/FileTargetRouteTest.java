@@ -85,10 +85,7 @@ class FileTargetRouteTest {
     @ValueSource(strings = {"yaml", "java"})
     void theEventIsRenamedIntoPlaceThenForcedBeforeTheOutboxMovesOn(String dsl) throws Exception {
         WatchedSync sync = start(dsl, false);
-        LicenseChangeEvent event = event();
-
-        outbox.append(List.of(event));
-        outbox.sync();
+        LicenseChangeEvent event = outbox.append(List.of(event())).get(0).event(); // with its committed id
 
         Path changes = folder.resolve("changes");
         await().atMost(Duration.ofSeconds(10)).until(() -> outbox.queue("file").status().depth() == 0);
@@ -107,10 +104,7 @@ class FileTargetRouteTest {
     @ValueSource(strings = {"yaml", "java"})
     void aForceThatFailsFailsTheDeliveryAndTheEventIsTriedAgain(String dsl) throws Exception {
         WatchedSync sync = start(dsl, true);
-        LicenseChangeEvent event = event();
-
-        outbox.append(List.of(event));
-        outbox.sync();
+        LicenseChangeEvent event = outbox.append(List.of(event())).get(0).event(); // with its committed id
 
         await().atMost(Duration.ofSeconds(10)).until(() -> outbox.queue("file").status().depth() == 0);
         assertThat(sync.calls).as("forced once, failed; written and forced again").hasSize(2);
