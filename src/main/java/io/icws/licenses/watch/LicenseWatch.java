@@ -95,6 +95,8 @@ public class LicenseWatch implements HttpClientConfigurer {
     private SerialExecutor lane;
     private ScheduledExecutorService scheduler;
     private volatile boolean firstSnapshotLogged;
+    /** A batch failed: deltas wait for the snapshot that repairs the state (on the lane only). */
+    private boolean awaitingSnapshot;
 
     /** @param id the connection id, {@code [a-z0-9][a-z0-9-]*} */
     public LicenseWatch(String id) {
@@ -279,6 +281,15 @@ public class LicenseWatch implements HttpClientConfigurer {
             batch.malformed(message);
             throw e;
         }
+        if (awaitingSnapshot) {
+            if (!license.snapshot()) {
+                // a delta after a failed batch: the state lacks what that batch held; the snapshot the new
+                // subscription brings carries this change too
+                LOG.debug("Connection {}: a delta before the snapshot that repairs the state; skipped", id);
+                return;
+            }
+            awaitingSnapshot = false;
+        }
         batch.add(tracker.apply(license.delta(), license.statuses()));
         if (!license.delta() && !firstSnapshotLogged) {
             firstSnapshotLogged = true;
@@ -350,6 +361,7 @@ public class LicenseWatch implements HttpClientConfigurer {
                 tracker.committed(committed.sequence());
             } catch (RuntimeException e) {
                 tracker.rollback();
+                awaitingSnapshot = true;
                 LOG.error("Connection {}: a batch of license changes could not be committed ({}); no target has any of "
                         + "it, and the next snapshot derives it again", id, Failures.describe(e));
                 connection.receivingFailed(batch.session(), e);
@@ -372,6 +384,7 @@ public class LicenseWatch implements HttpClientConfigurer {
      */
     void rollback(LicenseBatch batch, Exchange exchange) {
         tracker.rollback();
+        awaitingSnapshot = true; // until the new subscription's snapshot, no delta is applied
         Exception failure = exchange.getException();
         if (failure == null) {
             failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
