@@ -7,9 +7,10 @@ import org.apache.camel.model.errorhandler.NoErrorHandlerDefinition;
 /**
  * Error handling as configuration (mirrors {@code routes/icws-error-handling.yaml}):
  * <ul>
- * <li>{@code icws-target}: the target routes. No error handler: a failure goes back to the outbox, which
- * tries the event again after a wait and, after the last try, keeps it in the dead letters — logging one line
- * that names the target, the change and the event each time.</li>
+ * <li>{@code icws-target}: the target routes. No error handler: a failure goes back to the outbox. A target
+ * that is down (refused, unreachable, time-out, disk) holds its queue and is tried again until it is back; an
+ * event the target refuses is tried again and, after the last try, kept in the dead letters. Each log line
+ * names the target, the change and the event.</li>
  * <li>{@code icws-replay}: the route that sends dead letters again. A file that cannot be sent again is moved
  * to {@code replay/failed} with one warning line, no stack trace.</li>
  * </ul>

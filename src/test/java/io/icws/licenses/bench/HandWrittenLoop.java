@@ -26,7 +26,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * JVM. JDK {@link HttpClient} and Jackson: log in, subscribe to the licenses, then GET the queued messages every
  * poll interval (the next poll is scheduled when one ends, as the routes do), and for each license item of each
  * license message write a small JSON file under a temporary name and rename it atomically. No state, no outbox,
- * no fsync, no redelivery: what the routes add on top is what the ratio jar/loop shows.
+ * no redelivery: what the routes add on top is what the ratio jar/loop shows. {@code durable} forces each file and
+ * its folder after the rename, as the routes' file target does; without it, nothing is forced.
  */
 final class HandWrittenLoop implements AutoCloseable {
 
@@ -53,7 +54,15 @@ final class HandWrittenLoop implements AutoCloseable {
     private String csrf;
     private String cookie;
 
+    private final boolean durable;
+
     HandWrittenLoop(URI base, String user, String password, List<String> licenses, Path dir, Duration pollInterval) {
+        this(base, user, password, licenses, dir, pollInterval, false);
+    }
+
+    HandWrittenLoop(URI base, String user, String password, List<String> licenses, Path dir, Duration pollInterval,
+                    boolean durable) {
+        this.durable = durable;
         this.base = base;
         this.user = user;
         this.password = password;
@@ -131,7 +140,12 @@ final class HandWrittenLoop implements AutoCloseable {
                 assigned ? "assigned" : "unassigned");
         Path tmp = dir.resolve(".tmp-" + name);
         Files.write(tmp, JSON.writeValueAsBytes(event));
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        Path file = dir.resolve(name);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        if (durable) {
+            io.icws.licenses.support.Fsync.forceFile(file);
+            io.icws.licenses.support.Fsync.forceDirectory(dir);
+        }
     }
 
     int written() {

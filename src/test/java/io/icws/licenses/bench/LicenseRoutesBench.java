@@ -486,7 +486,9 @@ class LicenseRoutesBench {
                 + "`icws.notify.log.enabled=false`; JMS off, then on (persistent messages, embedded broker). The "
                 + "floor: a hand-written loop in the benchmark's JVM (JDK HttpClient + Jackson; log in, PUT the "
                 + "subscription, GET the messages every " + poll + " ms, one small JSON file per license item written "
-                + "under a temporary name and renamed atomically; no fsync, no state). Same simulator, one user per "
+                + "under a temporary name and renamed atomically, then the file and its folder forced as the jar's "
+                + "file target does; no state, no outbox), and the same loop without any fsync for reference. Same "
+                + "simulator, one user per "
                 + "run, runs one after the other. The jar (files only) and the loop each take "
                 + settings.burstRepeats() + " bursts in a row in one process / session (the first one cold), the jar "
                 + "with JMS " + settings.burstJmsRepeats() + "; the figure is the median over the bursts, each burst "
@@ -497,7 +499,8 @@ class LicenseRoutesBench {
         licenses.put("BURST_A", true);
         licenses.put("BURST_B", true);
         List<SimulatedUser> users = List.of(new SimulatedUser("burst-files", PASSWORD, licenses),
-                new SimulatedUser("burst-jms", PASSWORD, licenses), new SimulatedUser("burst-loop", PASSWORD, licenses));
+                new SimulatedUser("burst-jms", PASSWORD, licenses), new SimulatedUser("burst-loop", PASSWORD, licenses),
+                new SimulatedUser("burst-loop-nofsync", PASSWORD, licenses));
         List<String> failed = new ArrayList<>();
         double[] filesOnly = null;
         double[] withJms = null;
@@ -516,9 +519,14 @@ class LicenseRoutesBench {
                 failed.add("jar, files + JMS: " + e);
             }
             try {
-                loop = burstLoop(sim, settings.burstRepeats());
+                loop = burstLoop(sim, settings.burstRepeats(), true);
             } catch (Exception | AssertionError e) {
                 failed.add("hand-written loop: " + e);
+            }
+            try {
+                burstLoop(sim, settings.burstRepeats(), false);
+            } catch (Exception | AssertionError e) {
+                failed.add("hand-written loop without fsync: " + e);
             }
         }
         String m = "burst of " + n + " changes, poll " + poll + " ms";
@@ -688,15 +696,17 @@ class LicenseRoutesBench {
     }
 
     /** The bursts of the hand-written loop; returns {median events/s, first burst's events/s}, or null. */
-    private double[] burstLoop(IcwsSimulator sim, int repeats) throws Exception {
+    private double[] burstLoop(IcwsSimulator sim, int repeats, boolean durable) throws Exception {
         int n = settings.burstChanges();
-        String label = "hand-written loop (floor)";
+        String label = durable ? "hand-written loop (floor: same fsyncs)" : "hand-written loop without fsync";
+        String user = durable ? "burst-loop" : "burst-loop-nofsync";
         String m = "burst of " + n + " changes, poll " + settings.burstPollMs() + " ms";
         progress("burst " + label + ": starting");
         Path dir = Files.createTempDirectory("icws-bench-loop-");
         try (FileArrivals files = new FileArrivals(dir.resolve("changes"));
-             HandWrittenLoop loop = new HandWrittenLoop(sim.baseUri(), "burst-loop", PASSWORD,
-                     List.of("BURST_A", "BURST_B"), dir.resolve("changes"), Duration.ofMillis(settings.burstPollMs()))) {
+             HandWrittenLoop loop = new HandWrittenLoop(sim.baseUri(), user, PASSWORD,
+                     List.of("BURST_A", "BURST_B"), dir.resolve("changes"), Duration.ofMillis(settings.burstPollMs()),
+                     durable)) {
             loop.start();
             await("the loop's 2 snapshot files").atMost(settings.startTimeout()).until(() -> files.count() >= 2);
             List<Double> rates = new ArrayList<>();
@@ -710,7 +720,7 @@ class LicenseRoutesBench {
                 ProcStats.Sample c0 = ProcStats.sample(self);
                 long t0 = System.nanoTime();
                 for (String message : messages) {
-                    sim.queueMessage("burst-loop", message);
+                    sim.queueMessage(user, message);
                 }
                 long queued = System.nanoTime();
                 boolean complete = awaitQuietly(null, () -> files.count() >= base + n || loop.failure() != null,
@@ -752,7 +762,7 @@ class LicenseRoutesBench {
             Map<String, Object> raw = new LinkedHashMap<>();
             raw.put("bursts", raws);
             raw.put("fileTimesFromRescan", files.rescans());
-            results.raw("burst.loop", raw);
+            results.raw(durable ? "burst.loop" : "burst.loop.nofsync", raw);
             return rates.isEmpty() ? null : new double[] {median(rates), rates.get(0)};
         } finally {
             BenchJar.deleteTree(dir);
