@@ -68,23 +68,13 @@ public final class LicenseTracker {
             takeOverUnnamedStateFile(LicenseState.stateFile(stateDirectory, server, user));
         }
         LicenseState loaded = stateFile == null ? new LicenseState() : LicenseState.load(stateFile, this.clock);
-        boolean fresh = stateFile != null && !Files.exists(stateFile);
         if (!matches(loaded.server(), server) || !matches(loaded.user(), user)) {
             LOG.warn("License state file {} belongs to another server or user; starting with an empty state", stateFile);
             loaded = new LicenseState();
-            fresh = true;
         }
         this.committed = loaded.withIdentity(server, user);
-        if (fresh) {
-            // a new state's epoch is part of every event id: it is saved before any event is made, so that the
-            // events derived again after a crash before the first commit keep their ids
-            try {
-                committed.save(stateFile);
-            } catch (IOException e) {
-                LOG.warn("Could not save the new license state {} yet ({}); it is saved with the first change",
-                        stateFile, e.getMessage());
-            }
-        }
+        // nothing is written here: the state file is a checkpoint, saved after a commit (so a standby that only
+        // reads never writes), and event ids no longer depend on the state's epoch
     }
 
     /** A tracker without connection id in its state file's name. */
