@@ -93,8 +93,11 @@ public final class IcwsBindings {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                // every target route has its queue by now: delivered segments may go
-                outbox.allowDeletion();
+                // every target route of this run has its endpoint by now (its queue too, unless its route waits
+                // for the leadership of the data folder): delivered segments may go
+                outbox.allowDeletion(started.getEndpoints().stream()
+                        .filter(e -> e instanceof io.icws.licenses.outbox.OutboxEndpoint)
+                        .map(e -> ((io.icws.licenses.outbox.OutboxEndpoint) e).getTarget()).toList());
                 StartupSummary.log(started, settings);
                 TargetChecks.runInBackground(started, settings.targets(), outbox);
             }

@@ -98,6 +98,9 @@ public final class Outbox {
     private long durableBytes;
     private long nextSequence = 1;
     private boolean deletionAllowed;
+    /** How many users have it open ({@link #start()}). */
+    private int users;
+    private final Set<String> targetsOfThisRun = new TreeSet<>();
     private boolean rollOverFailing;
     private boolean running;
     private volatile String problem;
@@ -125,11 +128,31 @@ public final class Outbox {
     }
 
     /**
-     * Opens the outbox: reads what the segments hold (cutting a torn last line). Not a Camel service on purpose:
-     * routes call it as a bean, and Camel stops the services of a route's beans with the route; the context owns
-     * its life instead ({@link #asService()}).
+     * A user of the outbox starts (a connection's consumer, a target's consumer): the first one opens it — reads
+     * what the segments hold, cutting a torn last line. So a process that only stands by (its routes wait for the
+     * leadership of the data folder) never reads, cuts or writes the segments another process is writing.
      */
     public synchronized void start() throws IOException {
+        if (users++ > 0) {
+            return;
+        }
+        try {
+            open();
+        } catch (IOException | RuntimeException e) {
+            users--;
+            throw e;
+        }
+    }
+
+    /** A user stops: the last one closes the outbox (what is committed stays on disk for the next owner). */
+    public synchronized void stop() throws IOException {
+        if (users == 0 || --users > 0) {
+            return;
+        }
+        close();
+    }
+
+    private void open() throws IOException {
         Files.createDirectories(directory);
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : files.sorted().toList()) {
@@ -146,34 +169,61 @@ public final class Outbox {
                 }
             }
         }
+        for (String target : targetsOfThisRun) {
+            releasedCursor(target);
+        }
         running = true;
         LOG.debug("Outbox {} holds {} segment(s) and the state of {} connection(s); next sequence {}", directory,
                 segments.size(), states.size(), nextSequence);
     }
 
-    /** The outbox's life as a service of the CamelContext: started with it, stopped after the routes. */
+    /**
+     * The outbox as a service of the CamelContext: it opens nothing (its users do), and closes it, if still open,
+     * when the context stops, after the routes. Not a Camel service itself on purpose: routes call it as a bean,
+     * and Camel stops the services of a route's beans with the route.
+     */
     public org.apache.camel.Service asService() {
         Outbox outbox = this;
         return new org.apache.camel.support.service.ServiceSupport() {
             @Override
-            protected void doStart() throws IOException {
-                outbox.start();
-            }
-
-            @Override
             protected void doStop() throws IOException {
-                outbox.stop();
+                synchronized (outbox) {
+                    if (outbox.users > 0) {
+                        outbox.users = 0;
+                        outbox.close();
+                    }
+                }
             }
         };
     }
 
-    /** Closes the segment being written. What was not synced was never committed. */
-    public synchronized void stop() throws IOException {
+    /** True while some user has it open. */
+    public synchronized boolean isOpen() {
+        return running;
+    }
+
+    /**
+     * Closes the segment being written and forgets what was read: the next {@link #start()} reads the folder
+     * afresh (another process may have written it meanwhile). What was not synced was never committed.
+     */
+    private void close() throws IOException {
         running = false;
         if (current != null) {
             current.close();
             current = null;
         }
+        for (TargetQueue queue : queues.values()) {
+            queue.close();
+        }
+        queues.clear();
+        released.clear();
+        segments.clear();
+        states.clear();
+        unsynced.clear();
+        pendingCarried = null;
+        currentBytes = 0;
+        durableBytes = 0;
+        nextSequence = 1;
     }
 
     // ------------------------------------------------------------------------------------------ committing
@@ -558,6 +608,9 @@ public final class Outbox {
      * the target's cursor, then every event committed from now on that is meant for it.
      */
     public synchronized TargetQueue queue(String target) {
+        if (!running) {
+            throw new IllegalStateException("The outbox in " + directory + " is not open");
+        }
         TargetQueue queue = queues.get(target);
         if (queue != null) {
             return queue;
@@ -608,10 +661,34 @@ public final class Outbox {
      * started, so a target whose route starts late still finds its events.
      */
     public void allowDeletion() {
+        allowDeletion(Set.of());
+    }
+
+    /**
+     * As {@link #allowDeletion()}, naming the targets of this run (their endpoints exist): deletion also waits for
+     * those whose route has not started yet (a process that just took over starts its routes one by one), from
+     * the cursor they have on disk.
+     */
+    public void allowDeletion(Collection<String> targets) {
         synchronized (this) {
+            targetsOfThisRun.addAll(targets);
+            if (running) {
+                for (String target : targets) {
+                    releasedCursor(target);
+                }
+            }
             deletionAllowed = true;
         }
         deleteTakenSegments();
+    }
+
+    /** A target of this run whose queue is not open: deletion waits for its cursor on disk. */
+    private void releasedCursor(String target) {
+        Path file = directory.resolve(target + CURSOR_SUFFIX);
+        if (!queues.containsKey(target) && !released.containsKey(target)) {
+            long cursor = Files.exists(file) ? Cursor.read(file) : -1;
+            released.put(target, cursor < 0 ? firstRetainedSequence() - 1 : cursor);
+        }
     }
 
     /**

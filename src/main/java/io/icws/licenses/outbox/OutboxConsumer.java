@@ -67,6 +67,7 @@ final class OutboxConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        endpoint.outbox().start(); // the first user opens it
         queue = endpoint.outbox().queue(target);
         health = new TargetHealthCheck(queue);
         HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
@@ -103,6 +104,8 @@ final class OutboxConsumer extends DefaultConsumer {
         }
         if (queue != null) {
             endpoint.outbox().release(queue);
+            queue = null;
+            endpoint.outbox().stop(); // the last user closes it
         }
         HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
         if (registry != null && health != null) {

@@ -93,6 +93,8 @@ public class LicenseWatch implements HttpClientConfigurer {
     private ConnectionHealthCheck health;
     private volatile String stateProblem;
     private SerialExecutor lane;
+    private String serverIdentity;
+    private boolean outboxOpened;
     private ScheduledExecutorService scheduler;
     private volatile boolean firstSnapshotLogged;
     /** A batch failed: deltas wait for the snapshot that repairs the state (on the lane only). */
@@ -128,9 +130,14 @@ public class LicenseWatch implements HttpClientConfigurer {
         ssl = IcwsComponent.sslContext(s, reader);
         outbox = CamelContextHelper.mandatoryLookup(context, OutboxComponent.OUTBOX_BEAN, Outbox.class);
         deadLetters = CamelContextHelper.mandatoryLookup(context, OutboxComponent.DEAD_LETTERS_BEAN, DeadLetters.class);
-        String serverIdentity = s.embedded() ? ConnectionSettings.EMBEDDED : servers.get(0).getAuthority();
-        tracker = new LicenseTracker(id, serverIdentity, s.user(), s.stateDirectory(), Clock.systemUTC());
+        serverIdentity = s.embedded() ? ConnectionSettings.EMBEDDED : servers.get(0).getAuthority();
         settings = s;
+        tracker = loadTracker();
+    }
+
+    /** The state as the state file has it (read only: a standby, or the start-up summary, writes nothing). */
+    private LicenseTracker loadTracker() {
+        return new LicenseTracker(id, serverIdentity, settings.user(), settings.stateDirectory(), Clock.systemUTC());
     }
 
     /**
@@ -143,7 +150,11 @@ public class LicenseWatch implements HttpClientConfigurer {
         this.scheduler = component.scheduler();
         CamelContext context = component.getCamelContext();
         prepare(context);
-        // the committed state is the newer of the state file (a checkpoint) and the outbox's newest record
+        outbox.start(); // the first user opens it
+        outboxOpened = true;
+        // the committed state is the newer of the state file (a checkpoint) and the outbox's newest record, read
+        // now: another process may have committed since this one last ran the connection
+        tracker = loadTracker();
         Outbox.CommittedState recorded = outbox.lastState(id);
         if (recorded != null) {
             tracker.startFrom(recorded.state(), recorded.sequence());
@@ -211,6 +222,14 @@ public class LicenseWatch implements HttpClientConfigurer {
             registry.unregister(health);
         }
         cutPolls();
+        if (outboxOpened) {
+            outboxOpened = false;
+            try {
+                outbox.stop(); // the last user closes it
+            } catch (IOException e) {
+                LOG.warn("Connection {}: closing the outbox: {}", id, Failures.describe(e));
+            }
+        }
     }
 
     /** Cuts a poll under way: its connection pool closes at once (a later start polls on a new one). */
