@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icws.licenses.cluster.DataFolderOwnership;
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.IcwsSettings;
 import io.icws.licenses.config.InvalidSettingException;
@@ -73,6 +74,17 @@ public final class IcwsBindings {
         Outbox outbox = new Outbox(settings.outboxDirectory(), mapper, settings.outboxSegmentBytes());
         context.addService(outbox.asService(), true, true);
         DeadLetters deadLetters = new DeadLetters(settings.deadLetterDirectory(), mapper, outbox, Clock.systemUTC());
+        if (settings.cluster().enabled()) {
+            // one process owns the data folders; the routes of the others stand by
+            DataFolderOwnership ownership = new DataFolderOwnership(context, settings.cluster().namespace(),
+                    settings.cluster().lockFolder(), settings.cluster().lockInterval());
+            context.addRoutePolicyFactory(ownership);
+            registry.bind("icwsOwnership", ownership);
+            org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(context);
+            if (health != null) {
+                health.register(ownership.healthCheck());
+            }
+        }
         registry.bind("icwsSettings", settings);
         registry.bind(OutboxComponent.OUTBOX_BEAN, outbox);
         registry.bind(OutboxComponent.DEAD_LETTERS_BEAN, deadLetters);

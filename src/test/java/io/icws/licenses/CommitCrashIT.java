@@ -63,7 +63,7 @@ class CommitCrashIT {
                 "-Dicws.receive=sse", "-Dicws.subscribe.jitter=0", "-Dicws.health.enabled=false",
                 "-Dicws.notify.jms.enabled=false", "-Dicws.notify.file.directory=" + changes,
                 "-Dicws.shutdown.timeout=2000",
-                "-Dicws.state.directory=" + tmp.resolve("state"),
+                "-Dicws.state.directory=" + tmp.resolve("state"), "-Dicws.cluster.file.acquire-lock-interval=200",
                 "-Dicws.outbox.directory=" + tmp.resolve("outbox"),
                 "-Dicws.dead-letter.directory=" + tmp.resolve("dead-letter"),
                 "-Dicws.test.pause-file=" + paused));
@@ -172,8 +172,8 @@ class CommitCrashIT {
         first.kill();
 
         Files.delete(stateFolder); // the disk is back
-        startJar("second");
-        await().atMost(Duration.ofSeconds(60)).until(() -> Files.isDirectory(stateFolder));
+        JarProcess second = startJar("second");
+        await().atMost(Duration.ofSeconds(60)).until(() -> second.log().contains("Subscribed to license messages"));
         simulator.setLicenseAssigned("agent1", STATION, false);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> of(STATION, "unassigned").size() == 2);

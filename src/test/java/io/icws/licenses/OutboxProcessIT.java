@@ -65,7 +65,7 @@ class OutboxProcessIT {
                 "-Dicws.notify.file.directory=" + changes,
                 "-Dicws.notify.redelivery.attempts=1000", "-Dicws.notify.redelivery.initial-delay=300",
                 "-Dicws.notify.redelivery.max-delay=1000", "-Dicws.shutdown.timeout=2000",
-                "-Dicws.state.directory=" + tmp.resolve("state"),
+                "-Dicws.state.directory=" + tmp.resolve("state"), "-Dicws.cluster.file.acquire-lock-interval=200",
                 "-Dicws.outbox.directory=" + tmp.resolve("outbox"),
                 "-Dicws.dead-letter.directory=" + tmp.resolve("dead-letter")));
         args.addAll(List.of(extra));

@@ -28,7 +28,19 @@ public record IcwsSettings(
         Path deadLetterDirectory,
         Duration shutdownTimeout,
         Dsl dsl,
-        Targets targets) {
+        Targets targets,
+        Cluster cluster) {
+
+    /**
+     * Who owns the data folders when several processes share them.
+     *
+     * @param enabled      false: no cluster policy, every process runs everything (one process per folder only)
+     * @param namespace    the cluster namespace all routes share
+     * @param lockFolder   where the default file lock lives when the runtime binds no cluster service
+     * @param lockInterval how often that lock is tried and its heartbeat written
+     */
+    public record Cluster(boolean enabled, String namespace, Path lockFolder, Duration lockInterval) {
+    }
 
     /** Which of the two route sets the jar runs. */
     public enum Dsl { YAML, JAVA }
@@ -100,7 +112,20 @@ public record IcwsSettings(
                 r.path("icws.dead-letter.directory"),
                 r.duration("icws.shutdown.timeout", "5s"),
                 r.choice("icws.dsl", "yaml", Dsl.class),
-                targets(r));
+                targets(r),
+                cluster(r));
+    }
+
+    private static Cluster cluster(SettingsReader r) {
+        String namespace = r.text("icws.cluster.namespace", "icws").trim();
+        if (!namespace.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new InvalidSettingException("icws.cluster.namespace", "'" + namespace + "' is not a namespace: "
+                    + "letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+        Path lockFolder = r.optional("icws.cluster.file.root").filter(v -> !v.isBlank()).map(Path::of)
+                .orElse(r.path("icws.outbox.directory"));
+        return new Cluster(r.bool("icws.cluster.enabled", true), namespace, lockFolder,
+                r.duration("icws.cluster.file.acquire-lock-interval", "1s"));
     }
 
     private static Targets targets(SettingsReader r) {

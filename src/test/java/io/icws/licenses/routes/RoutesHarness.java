@@ -79,6 +79,8 @@ final class RoutesHarness implements AutoCloseable {
         settings.put("icws.subscribe.jitter", "0");
         settings.put("icws.state.directory", folder.resolve("state").toString());
         settings.put("icws.outbox.directory", folder.resolve("outbox").toString());
+        // the data folders' file lock (the default cluster service) tried often: a start waits less for it
+        settings.put("icws.cluster.file.acquire-lock-interval", "100");
         settings.put("icws.dead-letter.directory", deadLetters.toString());
         settings.put("icws.notify.file.directory", changes.toString());
         settings.put("icws.notify.jms.embedded-data-directory", folder.resolve("broker").toString());

@@ -1,0 +1,169 @@
+package io.icws.licenses.cluster;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.NamedNode;
+import org.apache.camel.cluster.CamelClusterMember;
+import org.apache.camel.cluster.CamelClusterService;
+import org.apache.camel.cluster.CamelClusterView;
+import org.apache.camel.component.file.cluster.FileLockClusterService;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.spi.RoutePolicy;
+import org.apache.camel.spi.RoutePolicyFactory;
+import org.apache.camel.support.cluster.ClusterServiceHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One process owns the data folders (license state, outbox, dead letters) at a time, through Camel's cluster
+ * service — no election of our own. Every route of ours that reads or writes them — each connection's route
+ * ({@code from icws:…}), each target's ({@code from icws-outbox:…}, built-in or your own) and the dead-letter
+ * replay — gets one {@link ClusteredRoutePolicy} of the namespace {@code icws.cluster.namespace}: those routes run
+ * only in the process that leads it; another process on the same folders stands by (healthy, not DOWN) and starts
+ * them, from the committed state and the outbox, when the leader goes.
+ *
+ * <p>The cluster service is the one the runtime has (camel-main {@code camel.beans.*}, the Spring Boot and
+ * Quarkus cluster-service starters: Kubernetes, ZooKeeper, …). When it has none, a {@link FileLockClusterService}
+ * on the outbox folder is the default: a second process on the same folders (a standby on a shared volume, a
+ * rolling update) waits. A killed leader loses its operating-system lock at once; its heartbeat counts as stale
+ * after {@code heartbeatTimeoutMultiplier} (5) lock intervals, so a standby takes over within about six
+ * intervals ({@code icws.cluster.file.acquire-lock-interval}, 1 s); a stopped leader hands over at the next one.
+ */
+public final class DataFolderOwnership implements RoutePolicyFactory {
+
+    /** The id of the default file-lock cluster service this class adds when the runtime has none. */
+    public static final String DEFAULT_SERVICE_ID = "icws-file-lock";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataFolderOwnership.class);
+
+    private final CamelContext context;
+    private final String namespace;
+    private final Path lockFolder;
+    private final Duration lockInterval;
+    private volatile ClusteredRoutePolicy policy;
+    private volatile CamelClusterService service;
+
+    /**
+     * @param namespace    the cluster namespace every route of ours shares ({@code icws.cluster.namespace})
+     * @param lockFolder   where the default file lock lives (the outbox folder)
+     * @param lockInterval how often the default file lock is tried and its heartbeat written
+     */
+    public DataFolderOwnership(CamelContext context, String namespace, Path lockFolder, Duration lockInterval) {
+        this.context = context;
+        this.namespace = namespace;
+        this.lockFolder = lockFolder;
+        this.lockInterval = lockInterval;
+    }
+
+    /** Our routes: those that read or write the data folders. */
+    static boolean owned(String routeId, String from) {
+        return from != null && (from.startsWith("icws:") || from.startsWith("icws-outbox:"))
+                || "dead-letter-replay".equals(routeId);
+    }
+
+    @Override
+    public RoutePolicy createRoutePolicy(CamelContext camelContext, String routeId, NamedNode route) {
+        String from = route instanceof RouteDefinition r && r.getInput() != null ? r.getInput().getEndpointUri() : null;
+        return owned(routeId, from) ? policy() : null;
+    }
+
+    /** The one policy all our routes share (made when the first route asks, after the runtime bound its services). */
+    private synchronized ClusteredRoutePolicy policy() {
+        if (policy == null) {
+            try {
+                CamelClusterService chosen = ClusterServiceHelper.lookupService(context).orElse(null);
+                if (chosen == null) {
+                    FileLockClusterService files = new FileLockClusterService();
+                    files.setId(DEFAULT_SERVICE_ID);
+                    files.setRoot(lockFolder.toAbsolutePath().toString());
+                    files.setAcquireLockInterval(lockInterval.toMillis(), TimeUnit.MILLISECONDS);
+                    files.setAcquireLockDelay(lockInterval.toMillis(), TimeUnit.MILLISECONDS);
+                    context.addService(files, true, true);
+                    chosen = files;
+                    LOG.debug("No cluster service bound: the data folders are guarded by a file lock in {}", lockFolder);
+                }
+                service = chosen;
+                ClusteredRoutePolicy made = ClusteredRoutePolicy.forNamespace(chosen, namespace);
+                made.setCamelContext(context);
+                policy = made;
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot set up the cluster policy of namespace " + namespace, e);
+            }
+        }
+        return policy;
+    }
+
+    /** True while this process leads the namespace (false before any route asked for the policy). */
+    public boolean leads() {
+        ClusteredRoutePolicy p = policy;
+        return p != null && p.isLeader();
+    }
+
+    /** The leader's member id, when the cluster service knows it. */
+    public Optional<String> leader() {
+        CamelClusterService s = service;
+        if (s == null) {
+            return Optional.empty();
+        }
+        CamelClusterView view = null;
+        try {
+            view = s.getView(namespace);
+            return view.getLeader().map(CamelClusterMember::getId);
+        } catch (Exception e) {
+            return Optional.empty();
+        } finally {
+            if (view != null) {
+                try {
+                    s.releaseView(view);
+                } catch (Exception e) {
+                    LOG.debug("Releasing the cluster view {}: {}", namespace, e.toString());
+                }
+            }
+        }
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    /** The cluster service in use, or null before the first route asked for the policy. */
+    public CamelClusterService service() {
+        return service;
+    }
+
+    /**
+     * Readiness check {@code icws-cluster}: always UP — standing by is healthy, so a rolling update completes — with
+     * the namespace, whether this process leads it, the leader when the service knows it, and the service.
+     */
+    public AbstractHealthCheck healthCheck() {
+        return new AbstractHealthCheck("icws", "icws-cluster") {
+            @Override
+            public boolean isLiveness() {
+                return false;
+            }
+
+            @Override
+            protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+                boolean leads = leads();
+                builder.detail("namespace", namespace);
+                builder.detail("role", leads ? "leader" : "standby");
+                leader().ifPresent(id -> builder.detail("leader", id));
+                CamelClusterService s = service;
+                if (s != null) {
+                    builder.detail("cluster.service", s.getId() == null ? s.getClass().getSimpleName() : s.getId());
+                }
+                builder.message(leads ? "this process watches the connections" : "standing by: another process "
+                        + "owns the data folders (namespace " + namespace + ")");
+                builder.up();
+            }
+        };
+    }
+}
