@@ -114,6 +114,38 @@ class IcwsClientCancelTest {
         assertThat(readsToTheEnd(s)).isTrue();
     }
 
+    @Test
+    void anOpenStreamIsNotEndedByTheResponseTimeOutOnlyItsHeadersAreTimed() throws Exception {
+        try (io.icws.licenses.simulator.IcwsSimulator sim = io.icws.licenses.simulator.IcwsSimulator.builder().port(0)
+                .keepAliveInterval(java.time.Duration.ofMillis(100)).build().start()) {
+            IcwsSession session = client.login(sim.baseUri()).get(5, TimeUnit.SECONDS).session();
+            client.subscribe(session).get(5, TimeUnit.SECONDS);
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            client.openStream(session, new EventStream.Listener() {
+                @Override
+                public void onOpen() {
+                }
+
+                @Override
+                public void onEvent(String data) {
+                    events.add(data);
+                }
+
+                @Override
+                public void onEnd(Throwable failure) {
+                    ended.complete(failure);
+                }
+            });
+
+            // three times the response time-out (500 ms) with the stream open: it goes on
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(1500))
+                    .atMost(java.time.Duration.ofSeconds(3)).until(() -> !ended.isDone());
+            assertThat(ended).isNotDone();
+            assertThat(events).hasSize(1); // the snapshot
+        }
+    }
+
     private static EventStream.Listener listener(CompletableFuture<Throwable> ended) {
         return new EventStream.Listener() {
             @Override
