@@ -98,6 +98,9 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
                     serverPool.execute(run);
                 } catch (RejectedExecutionException e) {
                     run.abandon(); // the component is stopping
+                } catch (RuntimeException | Error e) {
+                    run.abandon(); // the connection hears the poll is over, whatever went wrong here
+                    throw e;
                 }
                 return run.finished;
             }, done);
