@@ -17,6 +17,10 @@ import org.quartz.CronExpression;
  * @param servers  base URLs to try in order; empty when {@link #embedded()}
  * @param embedded {@code embedded}: the built-in simulator of the jar's own runtime
  * @param password never logged; {@link #toString()} leaves it out
+ * @param maxEventBytes     {@code icws.sse.max-event-size}: the largest event an event stream may send, in bytes
+ *                          of its data; a larger one breaks the stream (it is opened again, after subscribing again)
+ * @param heartbeatInterval {@code icws.session.heartbeat-interval}: how often a session that only listens on its
+ *                          event stream tells the server it is in use; zero: never
  */
 public record ConnectionSettings(
         String id,
@@ -37,7 +41,9 @@ public record ConnectionSettings(
         Duration subscribeJitter,
         Duration retryInitialDelay,
         Duration retryMaxDelay,
-        Path stateDirectory) {
+        Path stateDirectory,
+        int maxEventBytes,
+        Duration heartbeatInterval) {
 
     /** Prefix of a connection's own keys. */
     public static final String PREFIX = "icws.connections.";
@@ -133,7 +139,9 @@ public record ConnectionSettings(
                 cron,
                 r.duration("icws.subscribe.jitter", "30s", true),
                 initialDelay, maxDelay,
-                r.path("icws.state.directory"));
+                r.path("icws.state.directory"),
+                r.integer("icws.sse.max-event-size", 1 << 20, 1024, 1 << 28),
+                r.duration("icws.session.heartbeat-interval", "60s", true));
     }
 
     private static Tls tls(String id, SettingsReader r, Secrets secrets) {

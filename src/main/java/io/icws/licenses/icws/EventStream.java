@@ -66,12 +66,19 @@ public final class EventStream {
     /** Opens the stream; events or lines over {@code maxEventBytes} (see {@link EventStreamParser}) break it. */
     static EventStream open(HttpClient http, HttpRequest request, Listener listener, int maxEventBytes) {
         EventStream stream = new EventStream(listener, maxEventBytes);
-        stream.response = http.sendAsync(request, stream::bodyHandler).whenComplete((r, failure) -> {
+        // the future sendAsync returned, kept as it is: cancelling it aborts the exchange (a dependent future's
+        // cancel promises nothing of the kind), so close() cuts a stream still waiting for its headers too
+        CompletableFuture<HttpResponse<Void>> sent = http.sendAsync(request, stream::bodyHandler);
+        stream.response = sent;
+        sent.whenComplete((r, failure) -> {
             if (failure != null) {
                 stream.end(failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
                         ? c.getCause() : failure);
             }
         });
+        if (stream.closed) {
+            sent.cancel(true); // closed before the future was kept
+        }
         return stream;
     }
 

@@ -7,6 +7,7 @@ public enum IcwsCall {
     SUBSCRIBE("PUT", "/icws/%s/messaging/subscriptions/licenses"),
     MESSAGES("GET", "/icws/%s/messaging/messages"),
     STREAM("GET", "/icws/%s/messaging/messages"),
+    HEARTBEAT("POST", "/icws/%s/messaging/heartbeat"),
     UNSUBSCRIBE("DELETE", "/icws/%s/messaging/subscriptions/licenses"),
     LOGOUT("DELETE", "/icws/%s/connection");
 

@@ -29,6 +29,12 @@ import io.icws.licenses.support.SafeText;
  * body read while it arrives. The client handles no cookies: the session's cookies are sent by hand, so a
  * cookie of an ended session never rides along.
  *
+ * <p>Every request is bounded: the client's connect time-out ({@code icws.http.connect-timeout}) and a response
+ * time-out on each request ({@code icws.http.response-timeout}; for the event stream it covers the answer's headers
+ * only: the stream's body has none, the connection's idle watchdog watches it). Every future returned here cancels
+ * the request itself when it is cancelled: it aborts the exchange (the connection is closed, no socket is left to the
+ * server), rather than only dropping interest in the answer — see {@link #cancelling}.
+ *
  * <p>What the server answers is untrusted: an answer's body is read up to {@link #MAX_ANSWER_BYTES}; the login's
  * {@code sessionId} must match {@link #SESSION_ID} before it goes into any path (so {@code ../x}, a {@code /},
  * {@code ?}, {@code %} or a space cannot move a request elsewhere), the {@code csrfToken} must be a plain header
@@ -90,7 +96,37 @@ public final class IcwsClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .build();
-        return http.sendAsync(request, BODY).thenApply(response -> readLogin(server, response));
+        return cancelling(http.sendAsync(request, BODY), response -> readLogin(server, response));
+    }
+
+    /**
+     * The answer of a request mapped, as a future whose {@link CompletableFuture#cancel cancel} reaches the request:
+     * cancelling it cancels the future {@link HttpClient#sendAsync} returned, which aborts the exchange (JDK 17: the
+     * connection is closed at once). A plain dependent future ({@code thenApply}) promises no such thing: a
+     * {@code CompletableFuture} does not pass cancellation up its chain (the JDK 17 client's own futures happen to,
+     * but that is an implementation detail, not API), so the request's own future is kept and cancelled here.
+     */
+    static <R, T> CompletableFuture<T> cancelling(CompletableFuture<R> sent, java.util.function.Function<R, T> mapping) {
+        CompletableFuture<T> result = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                boolean cancelled = super.cancel(mayInterruptIfRunning);
+                sent.cancel(true);
+                return cancelled;
+            }
+        };
+        sent.whenComplete((answer, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+            }
+            try {
+                result.complete(mapping.apply(answer));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
     }
 
     static Login readLogin(URI server, HttpResponse<String> response) {
@@ -206,10 +242,20 @@ public final class IcwsClient {
                 .timeout(positive(timeout)).DELETE().build());
     }
 
+    /**
+     * {@code POST …/messaging/heartbeat}: tells the server the session is in use. A session that only listens on its
+     * event stream makes no request; the protocol notes say a session unused for a while times out, and say nothing
+     * of an open stream counting as use, so the connection sends this on a timer ({@code icws.session.heartbeat}).
+     */
+    public CompletableFuture<Void> heartbeat(IcwsSession session) {
+        return send(IcwsCall.HEARTBEAT, request(session.server(), IcwsCall.HEARTBEAT, session, "")
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     /** {@code GET /icws/connection/features}: the {@code messaging} version the server offers (0 if none). */
     public CompletableFuture<Integer> messagingVersion(URI server) {
         HttpRequest request = request(server, IcwsCall.FEATURES, null, "").GET().build();
-        return http.sendAsync(request, BODY).thenApply(r -> {
+        return cancelling(http.sendAsync(request, BODY), r -> {
             if (r.statusCode() != 200) {
                 throw failure(IcwsCall.FEATURES, r);
             }
@@ -222,9 +268,15 @@ public final class IcwsClient {
         });
     }
 
-    /** Opens the session's server-sent event stream; events go to the listener as they arrive. */
+    /**
+     * Opens the session's server-sent event stream; events go to the listener as they arrive. The answer's headers
+     * must come within {@code icws.http.response-timeout} (else the stream ends with an
+     * {@link java.net.http.HttpTimeoutException}); the body has no time-out: the connection's idle watchdog
+     * ({@code icws.sse.idle-timeout}) replaces a silent stream.
+     */
     public EventStream openStream(IcwsSession session, EventStream.Listener listener) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(session.server() + IcwsCall.STREAM.path(session.sessionId())))
+                .timeout(settings.responseTimeout())
                 .header("Accept", "text/event-stream")
                 .header("Accept-Language", settings.acceptLanguage())
                 .header("Cache-Control", "no-cache")
@@ -248,7 +300,7 @@ public final class IcwsClient {
     }
 
     private CompletableFuture<Void> send(IcwsCall call, HttpRequest request) {
-        return http.sendAsync(request, BODY).thenApply(r -> {
+        return cancelling(http.sendAsync(request, BODY), r -> {
             if (r.statusCode() < 200 || r.statusCode() > 299) {
                 throw failure(call, r);
             }

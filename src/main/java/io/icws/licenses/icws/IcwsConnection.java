@@ -1,10 +1,11 @@
 package io.icws.licenses.icws;
 
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,23 @@ import org.slf4j.LoggerFactory;
  * retrying and wait for the next scheduled subscription; 5xx, time-outs and refused connections are retried
  * with capped exponential backoff, moving to the next server; a 503 with an {@code alternateHostList}
  * switches over to the named peers.
+ *
+ * <p><b>A server that is gone.</b> A logged-in session whose call — the subscription's PUT, a poll, the event
+ * stream (refused, broken, its headers or bytes not coming in time) — fails with a refused or broken connection, a
+ * time-out or a 5xx (503 included) is tried once more (a blip: subscribe again after the backoff). The next such
+ * failure in a row, before any message came through, ends the session: it is dropped (a log-out is tried, not
+ * waited for) and the connection logs in through the rotation ({@link Servers}: a 503's {@code alternateHostList}
+ * first, then the configured servers in turn), waiting the backoff only between rounds. The new session's first
+ * snapshot is compared with the state, so a change made meanwhile is reported once.
+ *
+ * <p><b>An administrator's logoff</b> ({@code connectionStateChange} down with {@code shouldReconnect: false}) is
+ * obeyed: the session is dropped, the reason logged once and shown by the health check, and the connection logs
+ * in again only at the next {@code icws.subscribe.cron} firing.
+ *
+ * <p><b>Keeping the session in use.</b> A session that only listens on its event stream makes no request; the
+ * server times out a session it considers unused, and an open stream is not documented to count. So, while
+ * receiving by events, the connection sends {@code POST …/messaging/heartbeat} every
+ * {@code icws.session.heartbeat-interval}.
  */
 public final class IcwsConnection {
 
@@ -89,6 +107,11 @@ public final class IcwsConnection {
     private boolean polling;
     private boolean pollFailed;
     private int sessionsLostInARow;
+    /** Calls of this session that failed as a gone server's would, in a row (see the class comment). */
+    private int serverFailures;
+    private ScheduledFuture<?> heartbeatTimer;
+    private CompletableFuture<Void> heartbeatInFlight;
+    private boolean heartbeatRefused;
     private Instant deadline;
     private Instant failedAt = Instant.MIN;
 
@@ -116,7 +139,7 @@ public final class IcwsConnection {
 
     /** Logs in after the delay (spread out when many connections start together). */
     public void start(Duration delay) {
-        lane.execute(() -> later(delay, this::connect));
+        lane.execute(() -> later(delay, this::connect), this::laneStopped);
     }
 
     /**
@@ -126,34 +149,38 @@ public final class IcwsConnection {
     public CompletableFuture<Void> close(Instant deadline) {
         // a poll under way holds the lane until it ends: cut it now, not when the close gets its turn
         receiver.cutPolls();
-        try {
-            lane.execute(() -> doClose(deadline));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debug("The lane of connection {} no longer runs tasks; closed without logging out", settings.id());
-            closed.complete(null);
-        }
+        onLane(() -> doClose(deadline));
         return closed;
     }
 
     /** The scheduled re-subscription ({@code icws.subscribe.cron}), or a retry after a permanent failure. */
     public void resubscribe() {
-        lane.execute(this::onSchedule);
+        onLane(this::onSchedule);
     }
 
-    /** A {@code connectionStateChangeMessage} of the given session. */
-    public void connectionStateChanged(long session, String newState, String reason) {
-        lane.execute(() -> {
+    /**
+     * A {@code connectionStateChangeMessage} of the given session. Down means the session is over: log in again at
+     * once, unless the server said {@code shouldReconnect: false} (an administrator logged the session off): then
+     * only at the next {@code icws.subscribe.cron} firing. Called by the route on the lane, it takes effect at once
+     * (before the stream's end, which follows the message, is looked at).
+     */
+    public void connectionStateChanged(long session, String newState, String reason, boolean shouldReconnect) {
+        lane.runOrExecute(() -> {
             if (session == generation && "down".equalsIgnoreCase(newState) && this.session != null) {
                 String why = SafeText.line(reason, 300);
-                LOG.warn("ICWS reports the session is down ({}); logging in again", why);
-                sessionGone("the server closed the session: " + why);
+                if (shouldReconnect) {
+                    LOG.warn("ICWS reports the session is down ({}); logging in again", why);
+                    sessionGone("the server closed the session: " + why);
+                } else {
+                    loggedOffByAdministrator(why);
+                }
             }
         });
     }
 
     /** A {@code subscriptionStateMessage} reporting a fault, of the given session. */
     public void subscriptionFaulted(long session, String error) {
-        lane.execute(() -> {
+        onLane(() -> {
             if (session == generation && state == State.SUBSCRIBED) {
                 String why = SafeText.line(error, 300);
                 LOG.warn("ICWS reports the license subscription faulted ({}); subscribing again", why);
@@ -168,16 +195,20 @@ public final class IcwsConnection {
      * route's error handling calls this). Subscribes again after the backoff; a 401 logs in again.
      */
     public void receivingFailed(long session, Exception failure) {
-        lane.execute(() -> {
+        onLane(() -> {
             if (session != generation || state == State.CLOSED) {
                 return;
             }
             pollFailed = true;
-            if (failure instanceof IcwsRequestException e && e.kind() == IcwsRequestException.Kind.SESSION_EXPIRED) {
+            Throwable cause = unwrap(failure);
+            if (cause instanceof IcwsRequestException e && e.kind() == IcwsRequestException.Kind.SESSION_EXPIRED) {
                 LOG.warn("{}: the session is gone, logging in again", e.getMessage());
                 sessionGone(e.getMessage());
+            } else if (serverTrouble(cause)) {
+                String problem = describe(cause);
+                serverFailed(problem, cause, () -> retryReceiving(problem));
             } else {
-                retryReceiving(describe(failure));
+                retryReceiving(describe(cause));
             }
         });
     }
@@ -223,9 +254,10 @@ public final class IcwsConnection {
         state = State.CONNECTING;
         URI server = servers.current();
         publish(server);
+        // the client's future: cancelling it (at the shutdown deadline) aborts the request itself
         CompletableFuture<IcwsClient.Login> request = client.login(server);
         loginRequest = request;
-        request.whenComplete((login, failure) -> lane.execute(() -> onLogin(server, login, failure)));
+        request.whenComplete((login, failure) -> onLane(() -> onLogin(server, login, failure)));
     }
 
     private void onLogin(URI server, IcwsClient.Login login, Throwable failure) {
@@ -247,8 +279,11 @@ public final class IcwsConnection {
         generation++;
         current = session;
         currentGeneration = generation;
+        serverFailures = 0;
+        heartbeatRefused = false;
         servers.learn(server, login.alternateHosts());
         LOG.info("Logged in to ICWS {} as {} (session {})", server, settings.user(), session.sessionId());
+        startHeartbeat();
         chooseModeThenSubscribe();
     }
 
@@ -258,7 +293,13 @@ public final class IcwsConnection {
         if (failure instanceof IcwsRequestException e) {
             switch (e.kind()) {
                 case PERMANENT -> {
-                    waitForSchedule(problem);
+                    if (e.status() >= 200 && e.status() <= 299) {
+                        // a 201 whose session cannot be used (a hostile sessionId or CSRF token, no cookie, not
+                        // JSON): this server is bad, not the request; the next one may do
+                        rotate(server, problem + "; this server's answer cannot be used");
+                        return;
+                    }
+                    waitForSchedule(problem, true);
                     return;
                 }
                 case SWITCHOVER -> {
@@ -276,20 +317,38 @@ public final class IcwsConnection {
                 }
             }
         }
-        servers.next();
-        Duration wait = backoff.next();
+        rotate(server, problem);
+    }
+
+    /** The login at {@code server} failed: the next server, at once, or after the backoff when a round is over. */
+    private void rotate(URI server, String problem) {
+        boolean round = servers.next();
+        Duration wait = round ? backoff.next() : Duration.ZERO;
         state = State.STARTING;
-        LOG.warn("{}; logging in to {} in {} ms", problem, servers.current(), wait.toMillis());
+        LOG.warn("{}; logging in to {}{}", problem, servers.current(),
+                wait.isZero() ? " now" : " in " + wait.toMillis() + " ms");
         later(wait, this::connect);
     }
 
     /** 400, 410 and the like: retrying cannot help until someone changes something; the schedule retries. */
-    private void waitForSchedule(String problem) {
+    private void waitForSchedule(String problem, boolean error) {
+        cancel(timer);
         state = State.FAILED;
         failedAt = Instant.now();
         publish(servers.current());
-        LOG.error("{}. Retrying cannot help; trying again at the next scheduled subscription (icws.subscribe.cron)",
-                problem);
+        if (error) {
+            LOG.error("{}. Retrying cannot help; trying again at the next scheduled subscription (icws.subscribe.cron)",
+                    problem);
+        } else {
+            LOG.warn("{}. Logging in again at the next scheduled subscription (icws.subscribe.cron)", problem);
+        }
+    }
+
+    /** {@code shouldReconnect: false}: the session is over, and logging in again at once would defy the server. */
+    private void loggedOffByAdministrator(String why) {
+        dropSession();
+        problem("ICWS ended the session and asked not to reconnect (shouldReconnect: false): " + why);
+        waitForSchedule(status.problem(), false);
     }
 
     private void onSchedule() {
@@ -329,7 +388,7 @@ public final class IcwsConnection {
                 } else {
                     long g = generation;
                     URI server = session.server();
-                    client.messagingVersion(server).whenComplete((version, failure) -> lane.execute(() -> {
+                    client.messagingVersion(server).whenComplete((version, failure) -> onLane(() -> {
                         if (g == generation && state != State.CLOSED) {
                             decide(version != null && version >= 2 ? Mode.SSE : Mode.POLL);
                         }
@@ -355,11 +414,16 @@ public final class IcwsConnection {
             state = State.SUBSCRIBING;
         }
         long g = generation;
-        inFlight = client.subscribe(session).whenComplete((ok, failure) -> lane.execute(() -> onSubscribed(g, failure)));
+        // the client's future itself: cancelling it at the close aborts the request
+        CompletableFuture<Void> request = client.subscribe(session);
+        inFlight = request;
+        request.whenComplete((ok, failure) -> onLane(() -> onSubscribed(g, request, failure)));
     }
 
-    private void onSubscribed(long g, Throwable failure) {
-        inFlight = null;
+    private void onSubscribed(long g, CompletableFuture<Void> request, Throwable failure) {
+        if (inFlight == request) {
+            inFlight = null; // (a cancelled one's answer must not clear the next session's request)
+        }
         if (g != generation || state == State.CLOSED) {
             return;
         }
@@ -382,13 +446,20 @@ public final class IcwsConnection {
             }
             if (e.kind() == IcwsRequestException.Kind.PERMANENT) {
                 closeStream();
-                waitForSchedule(problem);
+                waitForSchedule(problem, true);
                 return;
             }
         }
-        Duration wait = backoff.next();
-        LOG.warn("{}; subscribing again in {} ms", problem, wait.toMillis());
-        later(wait, this::subscribe);
+        Runnable again = () -> {
+            Duration wait = backoff.next();
+            LOG.warn("{}; subscribing again in {} ms", problem, wait.toMillis());
+            later(wait, this::subscribe);
+        };
+        if (serverTrouble(cause)) {
+            serverFailed(problem, cause, again);
+        } else {
+            again.run();
+        }
     }
 
     // ---------------------------------------------------------------------------------- receiving
@@ -399,7 +470,7 @@ public final class IcwsConnection {
                 openStream();
             }
         } else if (!polling && pollTimer == null) {
-            pollTimer = scheduler.schedule(() -> lane.execute(this::pollTick), 0, TimeUnit.MILLISECONDS);
+            pollTimer = scheduler.schedule(() -> onLane(this::pollTick), 0, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -409,8 +480,9 @@ public final class IcwsConnection {
         opened[0] = client.openStream(session, new EventStream.Listener() {
             @Override
             public void onOpen() {
-                lane.execute(() -> {
+                onLane(() -> {
                     if (g == generation && stream == opened[0]) {
+                        serverFailures = 0; // the server answers
                         status = new Status(state, session.server(), mode, null, null);
                     }
                 });
@@ -423,7 +495,7 @@ public final class IcwsConnection {
 
             @Override
             public void onEnd(Throwable failure) {
-                lane.execute(() -> onStreamEnd(g, opened[0], failure));
+                onLane(() -> onStreamEnd(g, opened[0], failure));
             }
         });
         stream = opened[0];
@@ -452,7 +524,129 @@ public final class IcwsConnection {
                 return;
             }
         }
-        retryReceiving(cause == null ? "the server ended the event stream" : describe(cause));
+        if (cause == null) {
+            retryReceiving("the server ended the event stream");
+        } else if (serverTrouble(cause)) {
+            String problem = describe(cause);
+            serverFailed(problem, cause, () -> retryReceiving(problem));
+        } else {
+            retryReceiving(describe(cause)); // e.g. an event over icws.sse.max-event-size: a broken stream
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- a server gone
+
+    /**
+     * What a server that is gone or hung does to a call: the connection refused or broken, no answer (or no byte
+     * of the stream) in time, a 5xx. Not a 4xx (the server answers), nor a stream the server ended in order, nor an
+     * event over the limit (a broken stream, not a gone server), nor a failure of our own (the outbox).
+     */
+    static boolean serverTrouble(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof org.apache.camel.RuntimeCamelException && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        if (t instanceof IcwsRequestException e) {
+            return e.status() >= 500;
+        }
+        return t instanceof IOException || t instanceof java.util.concurrent.TimeoutException;
+    }
+
+    /**
+     * A call of the logged-in session failed as a gone server's would. The first time, {@code blip} tries again on
+     * the same session; the next time in a row (no message came through in between), the session is dropped and
+     * the connection logs in through the rotation: a 503's alternate hosts first, then the configured servers.
+     */
+    private void serverFailed(String problem, Throwable cause, Runnable blip) {
+        IcwsSession lost = session;
+        if (cause instanceof IcwsRequestException e && !e.alternateHosts().isEmpty()) {
+            servers.learn(lost.server(), e.alternateHosts()); // a switchover: its peers are tried first
+        }
+        if (++serverFailures < 2) {
+            blip.run();
+            return;
+        }
+        problem(problem);
+        dropSession();
+        abandon(lost);
+        boolean round = servers.next();
+        Duration wait = round ? backoff.next() : Duration.ZERO;
+        publish(servers.current());
+        LOG.warn("{}: the second failure in a row, ICWS {} counts as gone; its session is dropped, logging in to {}{}",
+                problem, lost.server(), servers.current(), wait.isZero() ? " now" : " in " + wait.toMillis() + " ms");
+        later(wait, this::connect);
+    }
+
+    /**
+     * A dropped session's log-out, tried once and not waited for: a server that is only slow should not keep the
+     * session (a CIC session may hold licenses); one that is gone costs a request bounded by the connect time-out.
+     */
+    private void abandon(IcwsSession lost) {
+        Duration bound = settings.connectTimeout().compareTo(settings.responseTimeout()) < 0
+                ? settings.connectTimeout() : settings.responseTimeout();
+        client.logout(lost, bound).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                LOG.debug("Log-out of the dropped session {} on ICWS {} failed: {}", lost.sessionId(), lost.server(),
+                        Failures.describe(unwrap(failure)));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------------------------- keeping the session in use
+
+    /** While receiving by events, a heartbeat every {@code icws.session.heartbeat-interval} (polling is use). */
+    private void startHeartbeat() {
+        stopHeartbeat();
+        long every = settings.heartbeatInterval().toMillis();
+        if (every <= 0) {
+            return;
+        }
+        long g = generation;
+        heartbeatTimer = scheduler.scheduleAtFixedRate(() -> onLane(() -> heartbeat(g)), every, every,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void heartbeat(long g) {
+        if (g != generation || session == null || state != State.SUBSCRIBED || mode != Mode.SSE
+                || heartbeatInFlight != null || heartbeatRefused) {
+            return;
+        }
+        CompletableFuture<Void> request = client.heartbeat(session);
+        heartbeatInFlight = request;
+        request.whenComplete((ok, failure) -> onLane(() -> heartbeatDone(g, request, failure)));
+    }
+
+    private void heartbeatDone(long g, CompletableFuture<Void> request, Throwable failure) {
+        if (heartbeatInFlight == request) {
+            heartbeatInFlight = null;
+        }
+        if (failure == null || g != generation || state == State.CLOSED) {
+            return;
+        }
+        Throwable cause = unwrap(failure);
+        if (cause instanceof IcwsRequestException e) {
+            if (e.kind() == IcwsRequestException.Kind.SESSION_EXPIRED) {
+                LOG.warn("{}: the session is gone, logging in again", e.getMessage());
+                sessionGone(e.getMessage());
+                return;
+            }
+            if (e.status() == 404 || e.status() == 405 || e.status() == 410) {
+                heartbeatRefused = true; // this server has none: the stream alone must do
+                LOG.warn("{}: this server takes no heartbeat; none is sent on this session", e.getMessage());
+                return;
+            }
+        }
+        // a gone server shows on the stream too (it breaks, or the watchdog finds it silent): that decides
+        LOG.debug("Heartbeat failed: {}", describe(cause));
+    }
+
+    private void stopHeartbeat() {
+        cancel(heartbeatTimer);
+        heartbeatTimer = null;
+        if (heartbeatInFlight != null) {
+            heartbeatInFlight.cancel(true);
+            heartbeatInFlight = null;
+        }
     }
 
     /**
@@ -463,6 +657,8 @@ public final class IcwsConnection {
     private void retryReceiving(String problem) {
         problem(problem);
         closeStream();
+        cancel(pollTimer);
+        pollTimer = null;
         Duration wait = backoff.next();
         LOG.warn("{}; subscribing again and receiving in {} ms", problem, wait.toMillis());
         later(wait, this::subscribe);
@@ -472,14 +668,16 @@ public final class IcwsConnection {
         stopWatchdog();
         long idle = settings.sseIdleTimeout().toNanos();
         long period = Math.max(200, settings.sseIdleTimeout().toMillis() / 4);
-        watchdog = scheduler.scheduleWithFixedDelay(() -> lane.execute(() -> {
+        watchdog = scheduler.scheduleWithFixedDelay(() -> onLane(() -> {
             EventStream s = stream;
             if (s != null && state != State.CLOSED && s.idleNanos() > idle) {
                 s.close();
                 stream = null;
                 stopWatchdog();
-                retryReceiving("no byte from the event stream for " + settings.sseIdleTimeout().toMillis()
-                        + " ms (icws.sse.idle-timeout)");
+                String problem = "no byte from the event stream of ICWS " + session.server() + " for "
+                        + settings.sseIdleTimeout().toMillis() + " ms (icws.sse.idle-timeout)";
+                // silence is a time-out: a hung server's sign as much as a refused connection is a gone one's
+                serverFailed(problem, new java.net.http.HttpTimeoutException(problem), () -> retryReceiving(problem));
             }
         }), period, period, TimeUnit.MILLISECONDS);
     }
@@ -499,7 +697,7 @@ public final class IcwsConnection {
         polling = true;
         pollFailed = false;
         long g = generation;
-        receiver.poll(g, () -> lane.execute(() -> pollDone(g)));
+        receiver.poll(g, () -> onLane(() -> pollDone(g)));
     }
 
     private void pollDone(long g) {
@@ -508,7 +706,7 @@ public final class IcwsConnection {
             return;
         }
         received();
-        pollTimer = scheduler.schedule(() -> lane.execute(this::pollTick), settings.pollInterval().toMillis(),
+        pollTimer = scheduler.schedule(() -> onLane(this::pollTick), settings.pollInterval().toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -521,6 +719,7 @@ public final class IcwsConnection {
             backoff.reset();
         }
         sessionsLostInARow = 0;
+        serverFailures = 0;
         status = new Status(state, session.server(), mode, null, null);
     }
 
@@ -536,8 +735,14 @@ public final class IcwsConnection {
 
     private void dropSession() {
         closeStream();
+        stopHeartbeat();
         cancel(pollTimer);
         pollTimer = null;
+        if (inFlight != null) {
+            inFlight.cancel(true); // a subscription under way belongs to the session that ends
+            inFlight = null;
+        }
+        serverFailures = 0;
         session = null;
         current = null;
         generation++;
@@ -566,6 +771,7 @@ public final class IcwsConnection {
         cancel(timer);
         cancel(pollTimer);
         closeStream();
+        stopHeartbeat();
         receiver.cutPolls();
         if (inFlight != null) {
             inFlight.cancel(true);
@@ -627,11 +833,30 @@ public final class IcwsConnection {
 
     private void later(Duration wait, Runnable step) {
         cancel(timer);
-        timer = scheduler.schedule(() -> lane.execute(() -> {
+        timer = scheduler.schedule(() -> onLane(() -> {
             if (state != State.CLOSED) {
                 step.run();
             }
         }), Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs the step on the lane. A lane that no longer runs tasks (its pool was shut down: the context is stopping)
+     * cannot run this connection any more: {@link #laneStopped()} runs instead, so a close waiting for it returns.
+     */
+    private void onLane(Runnable step) {
+        try {
+            lane.execute(step, this::laneStopped);
+        } catch (RejectedExecutionException e) {
+            // laneStopped has run
+        }
+    }
+
+    private void laneStopped() {
+        if (!closed.isDone()) {
+            LOG.debug("The lane of connection {} no longer runs tasks; closed without logging out", settings.id());
+            closed.complete(null);
+        }
     }
 
     private static void cancel(ScheduledFuture<?> f) {
@@ -667,10 +892,19 @@ public final class IcwsConnection {
         Throwable t = failure;
         while (t != null) {
             if (t instanceof javax.net.ssl.SSLException) {
-                return "TLS handshake with " + servers.current() + " failed: " + t.getMessage()
+                // the TLS stack's words may quote what the server sent: one line, bounded
+                return "TLS handshake with " + servers.current() + " failed: " + SafeText.line(t.getMessage(), 300)
                         + " (is the server's certificate, or its CA, in icws.tls.trust-store?)";
             }
             t = t.getCause() == t ? null : t.getCause();
+        }
+        if (failure instanceof EventStreamParser.EventTooLargeException) {
+            return "broken event stream from ICWS " + (session != null ? session.server() : servers.current()) + ": "
+                    + failure.getMessage();
+        }
+        if (failure instanceof java.net.http.HttpConnectTimeoutException) {
+            return "ICWS " + servers.current() + " did not accept the connection within icws.http.connect-timeout ("
+                    + settings.connectTimeout().toMillis() + " ms)";
         }
         if (failure instanceof java.net.http.HttpTimeoutException) {
             return "ICWS " + servers.current() + " did not answer within icws.http.response-timeout ("

@@ -1,5 +1,6 @@
 package io.icws.licenses.watch;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,7 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -37,15 +40,21 @@ import org.slf4j.LoggerFactory;
  * one small scheduler for every connection's steps, one pool for their route work (a lane per connection on
  * it), and one JDK HTTP client per TLS set-up. When the context stops, every connection starts unsubscribing
  * and logging out at once, all by one deadline ({@code icws.shutdown.timeout}), before Camel stops the routes.
+ *
+ * <p>Polls are the one blocking call (camel-http): they run on a pool per server ({@link #pollPool}), of at most
+ * {@value #POLL_THREADS_PER_SERVER} threads that end when idle, so a hung server ties up only its own pool and never
+ * the shared one other connections need; a server's pool exists only once a connection polls it.
  */
 public class IcwsComponent extends DefaultComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(IcwsComponent.class);
     private static final int RECEIVE_THREADS = 8;
+    static final int POLL_THREADS_PER_SERVER = 8;
     private static final Duration MAX_SPREAD = Duration.ofSeconds(5);
 
     private final Set<LicenseWatch> watches = new CopyOnWriteArraySet<>();
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, ExecutorService> pollPools = new ConcurrentHashMap<>();
     private final AtomicInteger started = new AtomicInteger();
     private ScheduledExecutorService scheduler;
     private ExecutorService receivePool;
@@ -82,6 +91,15 @@ public class IcwsComponent extends DefaultComponent {
     @Override
     protected void doStop() throws Exception {
         clients.clear();
+        for (ExecutorService pool : pollPools.values()) {
+            // a poll still waiting for a thread is abandoned, so its lane is not held for ever
+            for (Runnable never : getCamelContext().getExecutorServiceManager().shutdownNow(pool)) {
+                if (never instanceof Abandonable a) {
+                    a.abandon();
+                }
+            }
+        }
+        pollPools.clear();
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdownNow(scheduler);
             getCamelContext().getExecutorServiceManager().shutdownNow(receivePool);
@@ -138,6 +156,23 @@ public class IcwsComponent extends DefaultComponent {
 
     ExecutorService receivePool() {
         return receivePool;
+    }
+
+    /** A task that can be told it will never run. */
+    interface Abandonable {
+        void abandon();
+    }
+
+    /** The pool the polls of sessions on this server run on (one per scheme, host and port). */
+    Executor pollPool(URI server) {
+        if (!isRunAllowed()) {
+            throw new RejectedExecutionException("the icws component is stopping");
+        }
+        String key = server.getScheme() + "://" + server.getRawAuthority();
+        return pollPools.computeIfAbsent(key, k -> getCamelContext().getExecutorServiceManager().newThreadPool(this,
+                "icws-poll " + server.getRawAuthority(), new ThreadPoolProfileBuilder("icws-poll")
+                        .poolSize(POLL_THREADS_PER_SERVER).maxPoolSize(POLL_THREADS_PER_SERVER).maxQueueSize(-1)
+                        .allowCoreThreadTimeOut(true).keepAliveTime(30L, TimeUnit.SECONDS).build()));
     }
 
     /** One JDK client per TLS set-up and connect time-out, shared by the connections that have the same. */

@@ -2,10 +2,15 @@ package io.icws.licenses.watch;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.icws.licenses.icws.IcwsConnection;
+import io.icws.licenses.icws.IcwsSession;
 import io.icws.licenses.support.Failures;
 import io.icws.licenses.support.SerialExecutor;
 import org.apache.camel.Exchange;
@@ -20,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * (or polling tick) to the route on the connection's own lane, one at a time and in order, on the pool all
  * connections share. Starting it logs in; stopping it unsubscribes and logs out, bounded by
  * {@code icws.shutdown.timeout}.
+ *
+ * <p>A poll blocks on the server (the route's camel-http call is synchronous), so it does not run on the shared
+ * pool: its exchange runs on the pool of the session's server ({@link IcwsComponent#pollPool}), while the lane is
+ * held — nothing else of the connection runs until the exchange completed (its batch committed or rolled back),
+ * yet no thread of the shared pool waits for it. A hung server then holds only its own pool's threads: the
+ * connections of other servers poll and stream on as before.
  */
 final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Receiver {
 
@@ -30,6 +41,8 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
 
     private final LicenseWatch watch;
     private SerialExecutor lane;
+    /** The poll given to a server's pool and not over yet, or null. */
+    private volatile PollRun pending;
 
     IcwsConsumer(IcwsEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -71,18 +84,89 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
 
     @Override
     public void poll(long session, Runnable done) {
-        lane.execute(() -> {
-            try {
-                route(null, session, true);
-            } finally {
-                done.run();
-            }
-        });
+        try {
+            lane.executeHeld(() -> {
+                PollRun run = new PollRun(session, done);
+                IcwsSession current = watch.session();
+                if (current == null) {
+                    run.run(); // no session: the route finds out at once (preparePoll fails), nothing waits
+                    return run.finished;
+                }
+                pending = run;
+                try {
+                    Executor serverPool = endpoint.getComponent().pollPool(current.server());
+                    serverPool.execute(run);
+                } catch (RejectedExecutionException e) {
+                    run.abandon(); // the component is stopping
+                } catch (RuntimeException | Error e) {
+                    run.abandon(); // the connection hears the poll is over, whatever went wrong here
+                    throw e;
+                }
+                return run.finished;
+            }, done);
+        } catch (RejectedExecutionException e) {
+            // done has run: the lane no longer runs tasks
+        }
     }
 
     @Override
     public void cutPolls() {
-        watch.cutPolls();
+        watch.cutPolls(); // a poll under way fails now
+        PollRun run = pending;
+        if (run != null) {
+            run.abandon(); // one still waiting for a thread of its server's pool is not run
+        }
+    }
+
+    /**
+     * One poll on its server's pool. Its lane is held until {@link #finished} completes: when the exchange is over,
+     * or at once when the poll is abandoned before it began (a close, or the pool shut down).
+     */
+    final class PollRun implements Runnable, IcwsComponent.Abandonable {
+        private static final int WAITING = 0;
+        private static final int RUNNING = 1;
+        private static final int OVER = 2;
+
+        private final long session;
+        private final Runnable done;
+        private final AtomicInteger state = new AtomicInteger(WAITING);
+        final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+        PollRun(long session, Runnable done) {
+            this.session = session;
+            this.done = done;
+        }
+
+        @Override
+        public void run() {
+            if (!state.compareAndSet(WAITING, RUNNING)) {
+                return;
+            }
+            try {
+                lane.runInHeldTurn(() -> route(null, session, true));
+            } finally {
+                over();
+            }
+        }
+
+        @Override
+        public void abandon() {
+            if (state.compareAndSet(WAITING, RUNNING)) {
+                over();
+            }
+        }
+
+        private void over() {
+            state.set(OVER);
+            if (pending == this) {
+                pending = null;
+            }
+            try {
+                done.run(); // queued on the lane first, so the connection's next step follows at once
+            } finally {
+                finished.complete(null);
+            }
+        }
     }
 
     /**

@@ -165,8 +165,8 @@ public class LicenseWatch implements HttpClientConfigurer {
             LOG.warn("Connection {}: icws.tls.insecure=true: ICWS server certificates and host names are NOT checked. "
                     + "Anyone between here and the server can read the password. Use icws.tls.trust-store instead.", id);
         }
-        connection = new IcwsConnection(s, new IcwsClient(component.httpClient(s, ssl), s), component.scheduler(),
-                lane, receiver, servers);
+        connection = new IcwsConnection(s, new IcwsClient(component.httpClient(s, ssl), s, s.maxEventBytes()),
+                component.scheduler(), lane, receiver, servers);
         health = new ConnectionHealthCheck(this);
         HealthCheckRegistry registry = HealthCheckRegistry.get(context);
         if (registry != null && !registry.register(health)) {
@@ -310,7 +310,8 @@ public class LicenseWatch implements HttpClientConfigurer {
             awaitingSnapshot = false;
         }
         batch.add(tracker.apply(license.delta(), license.statuses()));
-        if (!license.delta() && !firstSnapshotLogged) {
+        // snapshot(), not !delta(): a flat-shape server's isDelta:false is applied as a delta of its one license
+        if (license.snapshot() && !firstSnapshotLogged) {
             firstSnapshotLogged = true;
             LOG.info("Connection {}: first snapshot of {}: {}. (ICWS does not check license names: one that does not "
                     + "exist reads as not assigned.)", id, settings.user(), describe(tracker.snapshot()));
@@ -333,10 +334,13 @@ public class LicenseWatch implements HttpClientConfigurer {
         return b.length() == 0 ? "no licenses" : b.toString();
     }
 
-    /** A {@code connectionStateChangeMessage}: on {@code down} the session is over. */
+    /**
+     * A {@code connectionStateChangeMessage}: on {@code down} the session is over; with {@code shouldReconnect: false}
+     * (an administrator's logoff) the connection logs in again only at the next scheduled subscription.
+     */
     public void connectionStateChanged(String message, Exchange exchange) {
         connection.connectionStateChanged(batchOf(exchange).session(), messages.newConnectionState(message),
-                messages.reason(message));
+                messages.reason(message), messages.shouldReconnect(message));
     }
 
     /** A {@code subscriptionStateMessage}: a faulted subscription is made again. */
