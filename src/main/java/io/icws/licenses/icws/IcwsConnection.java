@@ -222,6 +222,7 @@ public final class IcwsConnection {
         loginInFlight = true;
         state = State.CONNECTING;
         URI server = servers.current();
+        SessionEvents.of(receiver).connecting(server);
         publish(server);
         CompletableFuture<IcwsClient.Login> request = client.login(server);
         loginRequest = request;
@@ -248,6 +249,7 @@ public final class IcwsConnection {
         current = session;
         currentGeneration = generation;
         servers.learn(server, login.alternateHosts());
+        SessionEvents.of(receiver).loggedIn(server);
         LOG.info("Logged in to ICWS {} as {} (session {})", server, settings.user(), session.sessionId());
         chooseModeThenSubscribe();
     }
