@@ -77,29 +77,62 @@ final class ObserveRuntime {
                     + "or switch them off: icws.status-page.enabled=false, icws.metrics.enabled=false, "
                     + "icws.dev-console.enabled=false", host, port);
         }
-        context.addStartupListener((started, alreadyStarted) -> {
-            if (alreadyStarted) {
-                return;
+        context.addStartupListener(new org.apache.camel.StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                if (alreadyStarted) {
+                    return;
+                }
+                ManagementHttpServer server = started.hasService(ManagementHttpServer.class);
+                if (statusPage && server != null && server.getRouter() != null) {
+                    new StatusPage(IcwsObserver.of(started)).install(server.getRouter());
+                }
             }
-            restrictDevConsoles(started);
-            ManagementHttpServer server = started.hasService(ManagementHttpServer.class);
-            if (statusPage && server != null && server.getRouter() != null) {
-                new StatusPage(IcwsObserver.of(started)).install(server.getRouter());
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                restrictDevConsoles(started);
             }
         });
     }
 
-    /** Loads the dev consoles now (once) and keeps only the safe ones: later loads find them loaded. */
+    /**
+     * Only the safe consoles: the context's console registry becomes one that refuses the others (Camel loads them
+     * all again after the routes start, forced), and whatever got in before is taken out.
+     */
     static void restrictDevConsoles(CamelContext context) {
         DevConsoleRegistry registry = context.getCamelContextExtension().getContextPlugin(DevConsoleRegistry.class);
         if (registry == null) {
             return;
         }
-        registry.loadDevConsoles();
+        if (!(registry instanceof SafeConsoles)) {
+            SafeConsoles safe = new SafeConsoles(context);
+            registry.stream().forEach(safe::register);
+            context.getCamelContextExtension().addContextPlugin(DevConsoleRegistry.class, safe);
+            registry = safe;
+        }
         for (DevConsole console : registry.stream().toList()) {
             if (!SAFE_CONSOLES.contains(console.getId())) {
                 registry.unregister(console);
             }
+        }
+    }
+
+    /** Camel's console registry, refusing every console but the safe ones. */
+    static final class SafeConsoles extends org.apache.camel.impl.console.DefaultDevConsoleRegistry {
+
+        SafeConsoles(CamelContext context) {
+            super(context);
+        }
+
+        @Override
+        public boolean register(DevConsole console) {
+            return SAFE_CONSOLES.contains(console.getId()) && super.register(console);
+        }
+
+        @Override
+        public DevConsole resolveById(String id) {
+            return SAFE_CONSOLES.contains(id) ? super.resolveById(id) : null;
         }
     }
 

@@ -43,6 +43,11 @@ final class IcwsMeters {
     /** The bean camel-main (and camel-micrometer) binds its registry as. */
     static final String CAMEL_REGISTRY_BEAN = "metricsRegistry";
 
+    private static final Duration[] BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1),
+        Duration.ofMinutes(5)};
+
     private final MeterRegistry registry;
     private final IcwsObserver observer;
     private final Map<String, List<Meter>> connectionMeters = new ConcurrentHashMap<>();
@@ -158,9 +163,8 @@ final class IcwsMeters {
     private Timer timer(String target) {
         return deliveries.computeIfAbsent(target, t -> Timer.builder("icws.delivery").tag("target", t)
                 .description("From the change (the event's time) to the target having it")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(10))
+                // a dozen fixed buckets, from a server-sent event's milliseconds to an outage's minutes
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry));
     }
 }
