@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.IcwsSettings;
+import io.icws.licenses.observe.IcwsObserver;
 import io.icws.licenses.support.SafeText;
 import io.icws.licenses.watch.IcwsComponent;
 import io.icws.licenses.watch.LicenseWatch;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What a person needs to know once the routes run, in a handful of lines: which server(s) and user(s), which
  * licenses, which targets where, and where the state, outbox and dead letters are. No secret, nothing
- * unresolved. Each connection adds one line when its first snapshot arrives ({@link LicenseWatch}).
+ * unresolved; and where to look (status page, metrics, dev console). Each connection adds one line when its first snapshot arrives ({@link LicenseWatch}).
  */
 final class StartupSummary {
 
@@ -51,9 +52,25 @@ final class StartupSummary {
         targets.add(t.email() ? "email -> " + t.emailTo() + " via " + t.emailHost() + ":" + t.emailPort()
                 : "email off");
         lines.add("  targets: " + String.join("; ", targets));
+        lines.add("  " + observe(context));
         lines.add("  outbox " + settings.outboxDirectory() + ", dead letters " + settings.deadLetterDirectory()
                 + " (sent again from its replay/ folder)");
         LOG.info(String.join(System.lineSeparator(), lines));
+    }
+
+    /**
+     * Where to look: the jar's status page, metrics and dev console URLs (its runtime binds them), or in a host
+     * whether the icws_* meters went into its Micrometer registry.
+     */
+    private static String observe(CamelContext context) {
+        IcwsObserver observer = IcwsObserver.of(context);
+        observer.targetsStarted(); // the targets' routes have their queues by now
+        Object urls = context.getRegistry().lookupByName("icwsObserveUrls");
+        if (urls instanceof List<?> list && !list.isEmpty()) {
+            return list.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("; "));
+        }
+        return observer.hasMeters() ? "metrics: icws_* meters in the host's Micrometer registry"
+                : "metrics: none (no Micrometer registry in this runtime)";
     }
 
     private static String server(ConnectionSettings c, LicenseWatch watch) {

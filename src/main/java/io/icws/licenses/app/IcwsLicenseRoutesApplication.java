@@ -70,6 +70,7 @@ public final class IcwsLicenseRoutesApplication {
     public static Main createMain() {
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation(PROPERTY_LOCATIONS);
+        ObserveRuntime.defaults(main);
         main.configure().addConfiguration(JarRuntime.class);
         main.addMainListener(new MainListenerSupport() {
             @Override

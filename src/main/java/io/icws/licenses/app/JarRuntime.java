@@ -38,6 +38,7 @@ public final class JarRuntime implements CamelConfiguration {
             String host = settings.text("icws.health.host", "127.0.0.1");
             int port = settings.integer("icws.health.port", 9876, 0, 65535);
             requireFree(host, port, "icws.health.port", "for health over HTTP (or icws.health.enabled=false)");
+            ObserveRuntime.configure(context, settings, host, port);
             if (port > 0) {
                 context.addStartupListener((started, alreadyStarted) -> {
                     if (!alreadyStarted) {

@@ -253,6 +253,7 @@ public final class IcwsConnection {
         loginInFlight = true;
         state = State.CONNECTING;
         URI server = servers.current();
+        SessionEvents.of(receiver).connecting(server);
         publish(server);
         // the client's future: cancelling it (at the shutdown deadline) aborts the request itself
         CompletableFuture<IcwsClient.Login> request = client.login(server);
@@ -282,6 +283,7 @@ public final class IcwsConnection {
         serverFailures = 0;
         heartbeatRefused = false;
         servers.learn(server, login.alternateHosts());
+        SessionEvents.of(receiver).loggedIn(server);
         LOG.info("Logged in to ICWS {} as {} (session {})", server, settings.user(), session.sessionId());
         startHeartbeat();
         chooseModeThenSubscribe();

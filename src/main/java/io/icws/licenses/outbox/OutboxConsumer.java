@@ -52,6 +52,7 @@ final class OutboxConsumer extends DefaultConsumer {
     private final String target;
     private volatile boolean running;
     private TargetQueue queue;
+    private io.icws.licenses.observe.IcwsObserver observer;
     private TargetHealthCheck health;
     private ExecutorService worker;
     private Future<?> loop;
@@ -67,6 +68,7 @@ final class OutboxConsumer extends DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        observer = io.icws.licenses.observe.IcwsObserver.of(getEndpoint().getCamelContext());
         endpoint.outbox().start(); // the first user opens it
         queue = endpoint.outbox().queue(target);
         health = new TargetHealthCheck(queue);
@@ -159,6 +161,7 @@ final class OutboxConsumer extends DefaultConsumer {
                     LOG.info("Target {} took event {} ({}) at attempt {}", target, event.id(), describe(event),
                             attempt);
                 }
+                observer.delivered(target, event); // icws_delivery_seconds
                 return;
             }
             String reason = Failures.describe(failure);

@@ -80,6 +80,7 @@ public class LicenseWatch implements HttpClientConfigurer {
     private final LongAdder malformed = new LongAdder();
     private final LongAdder changes = new LongAdder();
     private final Map<String, LongAdder> ignored = new ConcurrentHashMap<>();
+    private final io.icws.licenses.observe.ConnectionStats stats = new io.icws.licenses.observe.ConnectionStats();
 
     private volatile ConnectionSettings settings;
     private volatile IcwsConnection connection;
@@ -165,6 +166,7 @@ public class LicenseWatch implements HttpClientConfigurer {
             LOG.warn("Connection {}: icws.tls.insecure=true: ICWS server certificates and host names are NOT checked. "
                     + "Anyone between here and the server can read the password. Use icws.tls.trust-store instead.", id);
         }
+        receiver = stats.start(this, context, receiver); // meters, dev console, status page: they read this watch
         connection = new IcwsConnection(s, new IcwsClient(component.httpClient(s, ssl), s, s.maxEventBytes()),
                 component.scheduler(), lane, receiver, servers);
         health = new ConnectionHealthCheck(this);
@@ -217,6 +219,7 @@ public class LicenseWatch implements HttpClientConfigurer {
     /** The consumer stopped: the connection leaves the health checks and the component. */
     void stopped(IcwsComponent component) {
         component.unregister(this);
+        stats.stopped();
         HealthCheckRegistry registry = HealthCheckRegistry.get(component.getCamelContext());
         if (registry != null && health != null) {
             registry.unregister(health);
@@ -289,6 +292,7 @@ public class LicenseWatch implements HttpClientConfigurer {
      *                                   and the batch is rolled back)
      */
     public void applyLicenseMessage(String message, Exchange exchange) {
+        stats.message(status());
         LicenseBatch batch = batchOf(exchange);
         if (batch.failed()) {
             return; // a later message must never be applied to a state without an earlier one
@@ -382,6 +386,7 @@ public class LicenseWatch implements HttpClientConfigurer {
             try {
                 Outbox.Committed committed = outbox.commit(id, tracker.pendingStateJson(), batch.events());
                 tracker.committed(committed.sequence());
+                stats.committed(committed.entries());
             } catch (RuntimeException e) {
                 tracker.rollback();
                 awaitingSnapshot = true;
@@ -524,6 +529,9 @@ public class LicenseWatch implements HttpClientConfigurer {
     public String stateProblem() {
         return stateProblem;
     }
+
+    /** Log-ins, switches, messages and changes counted, for the meters, the dev console and the status page. */
+    public io.icws.licenses.observe.ConnectionStats stats() { return stats; }
 
     public long malformedCount() {
         return malformed.sum();

@@ -35,6 +35,14 @@ final class QuarkusHostChecks {
         assertThat(simulator.setLicenseAssigned(SimulatorResource.USER, "I3_LICENSE_BASIC_STATION", false)).isTrue();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                 .until(() -> files("_unassigned_").size() == 1);
+        // the library's meters are in Quarkus' Micrometer registry
+        io.micrometer.core.instrument.MeterRegistry meters =
+                io.quarkus.arc.Arc.container().instance(io.micrometer.core.instrument.MeterRegistry.class).get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> meters.find("icws.license.assigned")
+                .tags("connection", "default", "license", "I3_LICENSE_BASIC_STATION").gauge() != null
+                && meters.get("icws.license.assigned").tags("license", "I3_LICENSE_BASIC_STATION").gauge().value() == 0.0);
+        assertThat(meters.get("icws.session.up").tag("connection", "default").gauge().value()).isEqualTo(1.0);
+        assertThat(meters.get("icws.logins").tag("connection", "default").functionCounter().count()).isEqualTo(1.0);
 
         // what Quarkus does at shutdown: stop the CamelContext
         camel.stop();

@@ -103,6 +103,16 @@ abstract class BootHostTestSupport {
             assertThat(simulator.setLicenseAssigned(USER, "I3_LICENSE_BASIC_STATION", false)).isTrue();
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                     .until(() -> files(changes, "_unassigned_").size() == 1);
+            // the library's meters are in the actuator's registry
+            io.micrometer.core.instrument.MeterRegistry meters =
+                    application.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+            await().atMost(Duration.ofSeconds(10)).until(() -> meters.find("icws.license.assigned")
+                    .tags("connection", "default", "license", "I3_LICENSE_BASIC_STATION").gauge() != null
+                    && meters.get("icws.license.assigned").tags("license", "I3_LICENSE_BASIC_STATION").gauge().value() == 0.0);
+            assertThat(meters.get("icws.session.up").tag("connection", "default").gauge().value()).isEqualTo(1.0);
+            assertThat(meters.get("icws.logins").tag("connection", "default").functionCounter().count()).isEqualTo(1.0);
+            assertThat(meters.get("icws.license.changes").tags("connection", "default", "change_type", "unassigned")
+                    .functionCounter().count()).isEqualTo(1.0);
         } finally {
             application.close();
         }
