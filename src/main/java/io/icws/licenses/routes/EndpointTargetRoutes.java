@@ -111,22 +111,23 @@ public class EndpointTargetRoutes extends RouteBuilder {
         try {
             resolved = context.resolvePropertyPlaceholders("{{" + key + "}}").trim();
         } catch (RuntimeException e) {
-            throw new InvalidSettingException(key, "'" + shown + "' cannot be resolved: " + e.getMessage());
+            throw new InvalidSettingException(key, "its placeholders cannot be resolved: " + e.getMessage());
         }
         int colon = resolved.indexOf(':');
         if (colon <= 0) {
-            throw new InvalidSettingException(key, "'" + shown + "' is not a Camel endpoint URI (scheme:…)");
+            throw new InvalidSettingException(key, "is not a Camel endpoint URI (scheme:…)");
         }
         String scheme = resolved.substring(0, colon).toLowerCase(Locale.ROOT);
         String options = HTTP_SCHEMES.contains(scheme) ? httpTimeouts(resolved, target) : "";
         try {
             context.getEndpoint(resolved + options);
         } catch (NoSuchEndpointException e) {
-            throw new InvalidSettingException(key, "'" + shown + "': Camel has no component for the scheme '" + scheme
-                    + "' (is its jar, e.g. camel-" + scheme + ", on the classpath?)");
+            throw new InvalidSettingException(key, "Camel has no component for the scheme '" + scheme
+                    + ":' (is its jar, e.g. camel-" + scheme + ", on the classpath?)");
         } catch (RuntimeException e) {
-            throw new InvalidSettingException(key, "'" + shown + "': Camel cannot make this endpoint: "
-                    + reason(e, resolved, shown));
+            // the URI is not repeated: an option's value may be a secret
+            throw new InvalidSettingException(key, "Camel cannot make the " + scheme + ": endpoint: "
+                    + reason(e, resolved, scheme + ":…"));
         }
         LOG.info("Target {}: {} ({}, changes {}{})", target.name(), shown,
                 target.cloudEventsMode().name().toLowerCase(Locale.ROOT), target.changesText(),

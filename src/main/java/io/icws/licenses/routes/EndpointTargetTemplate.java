@@ -58,12 +58,14 @@ public class EndpointTargetTemplate extends RouteBuilder {
                             .setHeader("ce-source", method("changeFormats", "headerValue(${body.source})"))
                             .setHeader("ce-type", method("changeFormats", "headerValue(${body.type})"))
                             .setHeader("ce-time", method("changeFormats", "headerValue(${body.time})"))
-                            .setHeader("Content-Type", constant("application/json"))
                             .setBody(simple("${body.data}"))
+                            .marshal().json()
+                            .setHeader("Content-Type", constant("application/json"))
                         .otherwise()
+                            .marshal().json()
+                            // after the marshal, which sets its own Content-Type
                             .setHeader("Content-Type", constant("application/cloudevents+json; charset=UTF-8"))
                     .end()
-                    .marshal().json()
                     .to("{{uri}}")
                 .end();
     }
