@@ -44,6 +44,7 @@ public final class WebhookServer implements AutoCloseable {
     });
     private final List<Request> received = new CopyOnWriteArrayList<>();
     private final List<Request> accepted = new CopyOnWriteArrayList<>();
+    private final List<Long> acceptedNanos = new CopyOnWriteArrayList<>();
     private final AtomicInteger held = new AtomicInteger();
     private volatile ToIntFunction<Request> answer = r -> 200;
     private volatile CountDownLatch hold;
@@ -103,6 +104,16 @@ public final class WebhookServer implements AutoCloseable {
         return List.copyOf(accepted);
     }
 
+    /** How many requests were answered with a 2xx. */
+    public int acceptedCount() {
+        return acceptedNanos.size();
+    }
+
+    /** When the n-th (1-based) request answered with a 2xx arrived, in {@link System#nanoTime()}. */
+    public long acceptedNanos(int n) {
+        return acceptedNanos.get(n - 1);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String body;
@@ -132,6 +143,7 @@ public final class WebhookServer implements AutoCloseable {
             byte[] reply = (status < 300 ? "ok" : "status " + status).getBytes(StandardCharsets.UTF_8);
             if (status >= 200 && status < 300) {
                 accepted.add(request);
+                acceptedNanos.add(System.nanoTime());
             }
             exchange.sendResponseHeaders(status, reply.length);
             exchange.getResponseBody().write(reply);
