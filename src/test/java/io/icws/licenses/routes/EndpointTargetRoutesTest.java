@@ -254,6 +254,25 @@ class EndpointTargetRoutesTest {
         assertThat(chat.received()).hasSize(4);
     }
 
+    @Test
+    void theKafkaExampleHoldsItsQueueWhileTheBrokerCannotBeReached() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        start("yaml", Map.of("icws.examples.kafka.brokers", "127.0.0.1:" + closedPort,
+                "icws.examples.kafka.max-block", "300", "icws.examples.kafka.request-timeout", "300",
+                "icws.examples.kafka.delivery-timeout", "600", "icws.notify.redelivery.attempts", "0"),
+                List.of("routes/examples/kafka.yaml"), null);
+
+        commit(1);
+
+        // Kafka's retriable errors are no IOException: the example's doCatch makes them an outage, not a refusal
+        await().atMost(Duration.ofSeconds(20)).until(() -> queue("kafka").status().state() == TargetQueue.State.OUTAGE);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+                .until(() -> queue("kafka").status().depth() == 1 && deadLetters().isEmpty());
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"yaml", "java"})
     void aUriCamelCannotResolveStopsStartUpNamingTheSetting(String dsl) {
