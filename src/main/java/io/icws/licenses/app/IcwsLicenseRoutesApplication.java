@@ -110,8 +110,8 @@ public final class IcwsLicenseRoutesApplication {
     }
 
     /**
-     * The example routes {@code icws.routes.examples} names (routes/examples/&lt;name&gt;.yaml, never loaded by the
-     * default pattern, which does not reach into sub-folders), as include patterns; "" for none.
+     * The example routes {@code icws.routes.examples} names (routes/examples/&lt;name&gt;.yaml, in the jar
+     * icws/examples/&lt;name&gt;.yaml: never loaded by the default patterns), as include patterns; "" for none.
      *
      * @throws InvalidSettingException naming the setting for a name without an example
      */
@@ -123,14 +123,16 @@ public final class IcwsLicenseRoutesApplication {
             if (name.isEmpty()) {
                 continue;
             }
-            String file = "examples/" + name + ".yaml";
-            boolean exists = name.matches("[a-z0-9][a-z0-9-]*") && (project ? Files.isRegularFile(Path.of("routes", file))
-                    : IcwsLicenseRoutesApplication.class.getClassLoader().getResource("icws/routes/" + file) != null);
+            // the jar keeps them in icws/examples/, beside icws/routes/ (see the pom)
+            String file = name + ".yaml";
+            boolean exists = name.matches("[a-z0-9][a-z0-9-]*")
+                    && (project ? Files.isRegularFile(Path.of("routes", "examples", file))
+                    : IcwsLicenseRoutesApplication.class.getClassLoader().getResource("icws/examples/" + file) != null);
             if (!exists) {
                 throw new InvalidSettingException("icws.routes.examples", "'" + name + "' is not an example route "
                         + "(routes/examples/<name>.yaml: chat-webhook, kafka)");
             }
-            patterns.add(project ? "file:routes/" + file : "classpath:icws/routes/" + file);
+            patterns.add(project ? "file:routes/examples/" + file : "classpath:icws/examples/" + file);
         }
         return String.join(",", patterns);
     }
