@@ -24,6 +24,7 @@ import io.icws.licenses.notify.TargetChecks;
 import io.icws.licenses.outbox.DeadLetters;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.OutboxComponent;
+import io.icws.licenses.routes.EndpointTargetRoutes;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.spi.PropertiesComponent;
@@ -97,6 +98,8 @@ public final class IcwsBindings {
         if (settings.targets().email()) {
             MailSettings.bind(registry, properties, secrets);
         }
+        // endpoint targets: their routes come from the template icws-endpoint-target when the context initialises
+        EndpointTargetRoutes.register(context, settings);
         context.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
@@ -132,7 +135,33 @@ public final class IcwsBindings {
         for (String id : settings.connections()) {
             ConnectionSettings.read(id, reader, secrets);
         }
+        checkEndpointsListed(properties, settings);
         return settings;
+    }
+
+    /**
+     * An endpoint target's keys without its name in {@code icws.notify.endpoints} would be a target that silently
+     * never runs: refused, naming the key.
+     */
+    private static void checkEndpointsListed(PropertiesComponent properties, IcwsSettings settings) {
+        Set<String> keys = new TreeSet<>(properties.loadProperties(k -> k.startsWith(IcwsSettings.ENDPOINTS_PREFIX))
+                .stringPropertyNames());
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith(IcwsSettings.ENDPOINTS_PREFIX)) {
+                keys.add(key);
+            }
+        }
+        Set<String> listed = new TreeSet<>();
+        settings.targets().endpoints().forEach(t -> listed.add(t.name()));
+        for (String key : keys) {
+            String rest = key.substring(IcwsSettings.ENDPOINTS_PREFIX.length());
+            int dot = rest.indexOf('.');
+            if (dot > 0 && !listed.contains(rest.substring(0, dot))
+                    && !properties.resolveProperty(key).orElse("").isBlank()) {
+                throw new InvalidSettingException(key, "is set, but '" + rest.substring(0, dot) + "' is not listed in "
+                        + "icws.notify.endpoints (icws.notify.endpoints=" + rest.substring(0, dot) + ",…)");
+            }
+        }
     }
 
     /**

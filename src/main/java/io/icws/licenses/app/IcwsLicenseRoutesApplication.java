@@ -77,11 +77,19 @@ public final class IcwsLicenseRoutesApplication {
             public void beforeConfigure(BaseMainSupport support) {
                 String dsl = support.getCamelContext().getPropertiesComponent().resolveProperty("icws.dsl")
                         .orElse("yaml").trim().toLowerCase(Locale.ROOT);
+                String examples = exampleRoutes(support.getCamelContext().getPropertiesComponent()
+                        .resolveProperty("icws.routes.examples").orElse(""));
                 switch (dsl) {
-                    case "java" -> support.configure().addRoutesBuilder(new IcwsLicenseRoutes());
+                    case "java" -> {
+                        support.configure().addRoutesBuilder(new IcwsLicenseRoutes());
+                        if (!examples.isEmpty()) {
+                            support.configure().withRoutesIncludePattern(examples);
+                        }
+                    }
                     case "yaml" -> {
                         support.configure().addConfiguration(IcwsConfiguration.class);
-                        support.configure().withRoutesIncludePattern(yamlRoutes());
+                        support.configure().withRoutesIncludePattern(
+                                yamlRoutes() + (examples.isEmpty() ? "" : "," + examples));
                     }
                     default -> throw new InvalidSettingException("icws.dsl", "'" + dsl + "' is not one of yaml, java");
                 }
@@ -100,6 +108,34 @@ public final class IcwsLicenseRoutesApplication {
             deepest = t;
         }
         return deepest.getClass().getSimpleName() + ": " + deepest.getMessage();
+    }
+
+    /**
+     * The example routes {@code icws.routes.examples} names (routes/examples/&lt;name&gt;.yaml, in the jar
+     * icws/examples/&lt;name&gt;.yaml: never loaded by the default patterns), as include patterns; "" for none.
+     *
+     * @throws InvalidSettingException naming the setting for a name without an example
+     */
+    static String exampleRoutes(String names) {
+        boolean project = Files.isDirectory(Path.of("routes"));
+        java.util.List<String> patterns = new java.util.ArrayList<>();
+        for (String part : names.split(",")) {
+            String name = part.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            // the jar keeps them in icws/examples/, beside icws/routes/ (see the pom)
+            String file = name + ".yaml";
+            boolean exists = name.matches("[a-z0-9][a-z0-9-]*")
+                    && (project ? Files.isRegularFile(Path.of("routes", "examples", file))
+                    : IcwsLicenseRoutesApplication.class.getClassLoader().getResource("icws/examples/" + file) != null);
+            if (!exists) {
+                throw new InvalidSettingException("icws.routes.examples", "'" + name + "' is not an example route "
+                        + "(routes/examples/<name>.yaml: chat-webhook, kafka)");
+            }
+            patterns.add(project ? "file:routes/examples/" + file : "classpath:icws/examples/" + file);
+        }
+        return String.join(",", patterns);
     }
 
     /** The routes/ folder when run from the project; the jar's copy anywhere else. */

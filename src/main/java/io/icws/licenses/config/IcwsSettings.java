@@ -3,10 +3,13 @@ package io.icws.licenses.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import io.icws.licenses.state.ChangeType;
 
@@ -48,14 +51,51 @@ public record IcwsSettings(
     /** How the SMTP connection is secured. */
     public enum EmailSecurity { NONE, STARTTLS, SSL }
 
+    /** How an endpoint target carries the CloudEvent (the CloudEvents HTTP binding's two modes). */
+    public enum CloudEventsMode {
+        /** The whole event as the body, {@code Content-Type: application/cloudevents+json; charset=UTF-8}. */
+        STRUCTURED,
+        /** {@code data} as the body ({@code application/json}), the attributes as {@code ce-*} headers. */
+        BINARY
+    }
+
+    /** Prefix of the endpoint targets' keys: {@code icws.notify.endpoints.<name>.*}. */
+    public static final String ENDPOINTS_PREFIX = "icws.notify.endpoints.";
+    /** Target names the routes use themselves: an endpoint target cannot take one. */
+    public static final Set<String> BUILT_IN_TARGETS = Set.of("log", "file", "jms", "email");
+    private static final Pattern TARGET_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
+
+    /**
+     * A target made from settings: any Camel endpoint, fed from its own outbox queue
+     * ({@code icws.notify.endpoints.<name>.*}).
+     *
+     * @param name            [a-z0-9][a-z0-9-]*, not a built-in target's name; route {@code notify-<name>}
+     * @param uriKey          the key that holds the endpoint URI: the URI itself is never kept here (it may
+     *                        hold a secret), Camel resolves it from the key
+     * @param changes         which change types it gets
+     * @param attempts        tries after the first before a refused event goes to the dead letters
+     * @param connectTimeout  for an http(s) endpoint: connect and connection-pool time-out
+     * @param responseTimeout for an http(s) endpoint: the longest wait for the answer
+     */
+    public record EndpointTarget(String name, String uriKey, Set<ChangeType> changes,
+                                 CloudEventsMode cloudEventsMode, int attempts, Duration initialDelay,
+                                 Duration maxDelay, Duration connectTimeout, Duration responseTimeout) {
+
+        /** The change types as a comma list, for the route template's {@code changes} parameter. */
+        public String changesText() {
+            return changes.stream().map(ChangeType::value).collect(Collectors.joining(","));
+        }
+    }
+
     /**
      * Where events go. A disabled target's fields are null.
      *
      * @param jmsBrokerUrl {@code embedded} (the jar's own broker) or a broker URL
+     * @param endpoints    the endpoint targets ({@code icws.notify.endpoints}), in the order listed
      */
     public record Targets(boolean log, Path fileDirectory, String jmsBrokerUrl, String jmsDestination,
                           String jmsUsername, String emailHost, int emailPort, EmailSecurity emailSecurity,
-                          String emailUsername, String emailTo) {
+                          String emailUsername, String emailTo, List<EndpointTarget> endpoints) {
 
         public boolean file() {
             return fileDirectory != null;
@@ -83,6 +123,9 @@ public record IcwsSettings(
             }
             if (email()) {
                 names.add("email");
+            }
+            for (EndpointTarget endpoint : endpoints) {
+                names.add(endpoint.name());
             }
             return names;
         }
@@ -164,6 +207,62 @@ public record IcwsSettings(
         r.duration("icws.notify.redelivery.initial-delay", "1s");
         r.duration("icws.notify.redelivery.max-delay", "30s");
         return new Targets(r.bool("icws.notify.log.enabled", true), file, broker, destination, jmsUser, host, port,
-                security, emailUser, to);
+                security, emailUser, to, endpoints(r));
+    }
+
+    /** The endpoint targets {@code icws.notify.endpoints} lists, each checked. */
+    private static List<EndpointTarget> endpoints(SettingsReader r) {
+        // the shared http defaults are checked even without an endpoint target, as every key is
+        Duration connectTimeout = r.duration("icws.notify.http.connect-timeout", "5s");
+        Duration responseTimeout = r.duration("icws.notify.http.response-timeout", "30s");
+        List<EndpointTarget> endpoints = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (String name : r.list("icws.notify.endpoints")) {
+            if (!TARGET_NAME.matcher(name).matches()) {
+                throw new InvalidSettingException("icws.notify.endpoints", "'" + name + "' is not a target name "
+                        + "([a-z0-9][a-z0-9-]*: lower-case letters, digits and '-', e.g. chat-ops)");
+            }
+            if (BUILT_IN_TARGETS.contains(name)) {
+                throw new InvalidSettingException("icws.notify.endpoints", "'" + name + "' is the name of a built-in "
+                        + "target (" + String.join(", ", new java.util.TreeSet<>(BUILT_IN_TARGETS))
+                        + "); give the endpoint target another name");
+            }
+            if (!seen.add(name)) {
+                throw new InvalidSettingException("icws.notify.endpoints", "'" + name + "' is listed twice");
+            }
+            String own = ENDPOINTS_PREFIX + name + ".";
+            r.required(own + "uri");
+            Set<ChangeType> changes = EnumSet.allOf(ChangeType.class);
+            if (r.optional(own + "changes").isPresent()) {
+                changes = EnumSet.noneOf(ChangeType.class);
+                for (String change : r.list(own + "changes")) {
+                    try {
+                        changes.add(ChangeType.fromValue(change));
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidSettingException(own + "changes",
+                                "'" + change + "' is not one of observed, assigned, unassigned");
+                    }
+                }
+                if (changes.isEmpty()) {
+                    throw new InvalidSettingException(own + "changes", "lists no change type");
+                }
+            }
+            CloudEventsMode mode = r.choice(own + "cloudevents-mode", "structured", CloudEventsMode.class);
+            int attempts = r.optional(own + "attempts").isPresent() ? r.integer(own + "attempts", 5, 0, 1000)
+                    : r.integer("icws.notify.redelivery.attempts", 5, 0, 1000);
+            Duration initialDelay = ownOrShared(r, own + "initial-delay", "icws.notify.redelivery.initial-delay", "1s");
+            Duration maxDelay = ownOrShared(r, own + "max-delay", "icws.notify.redelivery.max-delay", "30s");
+            Duration connect = r.optional(own + "connect-timeout").isPresent()
+                    ? r.duration(own + "connect-timeout", "5s") : connectTimeout;
+            Duration response = r.optional(own + "response-timeout").isPresent()
+                    ? r.duration(own + "response-timeout", "30s") : responseTimeout;
+            endpoints.add(new EndpointTarget(name, own + "uri", java.util.Collections.unmodifiableSet(changes), mode, attempts, initialDelay,
+                    maxDelay, connect, response));
+        }
+        return List.copyOf(endpoints);
+    }
+
+    private static Duration ownOrShared(SettingsReader r, String own, String shared, String fallback) {
+        return r.optional(own).isPresent() ? r.duration(own, fallback) : r.duration(shared, fallback);
     }
 }

@@ -7,8 +7,9 @@ import org.apache.camel.builder.RouteBuilder;
 /**
  * All the ICWS license routes in Java DSL, for a Camel runtime a team already runs:
  * {@code context.addRoutes(new IcwsLicenseRoutes())}. Checks the settings and binds the shared beans, then adds
- * the error handling, the route template {@code icws-license-watch}, the target routes, and one route from the
- * template per configured connection. The same routes as the YAML in {@code routes/}.
+ * the error handling, the route template {@code icws-license-watch}, the target routes, the route template
+ * {@code icws-endpoint-target} with one route from it per endpoint target ({@code icws.notify.endpoints}), and one
+ * route from {@code icws-license-watch} per configured connection. The same routes as the YAML in {@code routes/}.
  */
 public class IcwsLicenseRoutes extends RouteBuilder {
 
@@ -18,6 +19,8 @@ public class IcwsLicenseRoutes extends RouteBuilder {
         new IcwsErrorHandling().addRouteConfigurationsToCamelContext(context);
         new LicenseWatchTemplate().addRoutesToCamelContext(context);
         new TargetRoutes().addRoutesToCamelContext(context);
+        new EndpointTargetTemplate().addRoutesToCamelContext(context);
+        new EndpointTargetRoutes().addRoutesToCamelContext(context);
         new IcwsConnectionRoutes().addRoutesToCamelContext(context);
     }
 

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import io.icws.licenses.WebhookServer;
 import io.icws.licenses.simulator.IcwsSimulator;
 import io.icws.licenses.simulator.RecordedRequest;
 import io.icws.licenses.simulator.SimulatedUser;
@@ -483,7 +484,9 @@ class LicenseRoutesBench {
                 + "`queueMessage` to a session that polls every " + poll + " ms, after its first snapshot (2 observed "
                 + "events) was delivered. Events/s = " + n + " ÷ (time from just before the first `queueMessage` to "
                 + "the " + n + "-th file / JMS message; WatchService as in 1). Jar runs: `icws.receive=poll`, "
-                + "`icws.notify.log.enabled=false`; JMS off, then on (persistent messages, embedded broker). The "
+                + "`icws.notify.log.enabled=false`; JMS off, then on (persistent messages, embedded broker) together with a "
+                + "webhook endpoint target (`icws.notify.endpoints=hook`, a JDK HttpServer in the benchmark's JVM "
+                + "answering 200 and counting arrivals). The "
                 + "floor: a hand-written loop in the benchmark's JVM (JDK HttpClient + Jackson; log in, PUT the "
                 + "subscription, GET the messages every " + poll + " ms, one small JSON file per license item written "
                 + "under a temporary name and renamed atomically, then the file and its folder forced as the jar's "
@@ -513,7 +516,7 @@ class LicenseRoutesBench {
                 failed.add("jar, files: " + e);
             }
             try {
-                withJms = againIfKilled("burst jar, files + JMS",
+                withJms = againIfKilled("burst jar, files + JMS + webhook",
                         () -> burstJar(sim, "burst-jms", true, settings.burstJmsRepeats()));
             } catch (Exception | AssertionError e) {
                 failed.add("jar, files + JMS: " + e);
@@ -571,13 +574,15 @@ class LicenseRoutesBench {
      */
     private double[] burstJar(IcwsSimulator sim, String user, boolean jmsOn, int repeats) throws Exception {
         int n = settings.burstChanges();
-        String label = jmsOn ? "jar: files + persistent JMS" : "jar: files (JMS off)";
+        // the JMS run also has an endpoint target: a webhook (JDK HttpServer on 127.0.0.1) counting arrivals
+        String label = jmsOn ? "jar: files + persistent JMS + webhook" : "jar: files (JMS off)";
         String m = "burst of " + n + " changes, poll " + settings.burstPollMs() + " ms";
         progress("burst " + label + ": starting");
         Path dir = Files.createTempDirectory("icws-bench-" + user + "-");
         BenchJar jar = null;
         JmsArrivals jms = null;
-        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"));
+             WebhookServer hook = jmsOn ? WebhookServer.start() : null) {
             int jmsPort = BenchJar.freePort();
             List<String> args = jarArgs(dir, sim.baseUri());
             args.addAll(List.of("-Dicws.user=" + user, "-Dicws.licenses=BURST_A,BURST_B", "-Dicws.receive=poll",
@@ -585,6 +590,7 @@ class LicenseRoutesBench {
                     "-Dicws.notify.jms.enabled=" + jmsOn));
             if (jmsOn) {
                 args.add("-Dicws.notify.jms.embedded-port=" + jmsPort);
+                args.addAll(List.of("-Dicws.notify.endpoints=hook", "-Dicws.notify.endpoints.hook.uri=" + hook.url("/")));
             }
             jar = BenchJar.start(user, dir, logDir.resolve(user + ".log"), args);
             awaitLine(jar, RUNNING, 1, settings.startTimeout());
@@ -592,9 +598,11 @@ class LicenseRoutesBench {
             if (jmsOn) {
                 jms = JmsArrivals.connect(jmsPort, settings.startTimeout());
                 awaitCount(jar, "2 observed JMS messages", jms::count, 2, settings.startTimeout());
+                awaitCount(jar, "2 observed webhook requests", hook::acceptedCount, 2, settings.startTimeout());
             }
             List<Double> fileRates = new ArrayList<>();
             List<Double> jmsRates = new ArrayList<>();
+            List<Double> hookRates = new ArrayList<>();
             List<Double> routeSeconds = new ArrayList<>();
             List<Double> cpuPerThousand = new ArrayList<>();
             List<String> others = new ArrayList<>();
@@ -603,6 +611,7 @@ class LicenseRoutesBench {
                 List<String> messages = burstMessages((long) r * n, n);
                 int baseFiles = files.count();
                 int baseJms = jms == null ? 0 : jms.count();
+                int baseHook = hook == null ? 0 : hook.acceptedCount();
                 ProcStats.Sample c0 = ProcStats.sample(jar.pid());
                 Instant wall0 = Instant.now();
                 long t0 = System.nanoTime();
@@ -612,7 +621,8 @@ class LicenseRoutesBench {
                 long queued = System.nanoTime();
                 JmsArrivals j = jms;
                 boolean complete = awaitQuietly(jar, () -> files.count() >= baseFiles + n
-                        && (j == null || j.count() >= baseJms + n), settings.burstTimeout());
+                        && (j == null || j.count() >= baseJms + n)
+                        && (hook == null || hook.acceptedCount() >= baseHook + n), settings.burstTimeout());
                 ProcStats.Sample c1 = ProcStats.sample(jar.pid());
                 Map<String, Object> raw = new LinkedHashMap<>();
                 raw.put("queueingMs", (queued - t0) / 1e6);
@@ -630,6 +640,16 @@ class LicenseRoutesBench {
                     raw.put("jmsSeconds", jmsSeconds);
                     if (jmsArrived >= n) {
                         jmsRates.add(n / jmsSeconds);
+                    }
+                }
+                if (hook != null) {
+                    int hookArrived = hook.acceptedCount() - baseHook;
+                    double hookSeconds = ((hookArrived >= n ? hook.acceptedNanos(baseHook + n) : System.nanoTime())
+                            - t0) / 1e9;
+                    raw.put("webhookArrived", hookArrived);
+                    raw.put("webhookSeconds", hookSeconds);
+                    if (hookArrived >= n) {
+                        hookRates.add(n / hookSeconds);
                     }
                 }
                 Instant stateSaved = lastModified(dir.resolve("state"));
@@ -666,6 +686,9 @@ class LicenseRoutesBench {
             if (jmsOn) {
                 results.add("4", m, label, "events/s to JMS", median(jmsRates), 0, "events/s",
                         bursts + ": " + list(jmsRates, 0) + " events/s");
+                results.add("4", m, label, "events/s to the webhook", median(hookRates), 0, "events/s",
+                        bursts + ": " + list(hookRates, 0) + " events/s (endpoint target icws.notify.endpoints=hook, "
+                                + "structured CloudEvents over camel-http, one request at a time)");
             }
             if (!routeSeconds.isEmpty()) {
                 results.add("4", m, label, "route: queueing → last batch committed", median(routeSeconds), 2, "s",

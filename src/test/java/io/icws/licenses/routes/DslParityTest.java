@@ -53,11 +53,12 @@ class DslParityTest {
             new IcwsErrorHandling().addRouteConfigurationsToCamelContext(context);
             context.addRoutes(new LicenseWatchTemplate());
             context.addRoutes(new TargetRoutes());
+            context.addRoutes(new EndpointTargetTemplate());
             java = dump(context);
         }
 
         assertThat(java).isEqualTo(yaml);
-        assertThat(yaml).contains("icws-license-watch", "notify-file", "notify-jms", "notify-email", "notify-log",
+        assertThat(yaml).contains("icws-license-watch", "icws-endpoint-target", "notify-file", "notify-jms", "notify-email", "notify-log",
                 "dead-letter-replay", "icws-target", "icws-replay");
     }
 
