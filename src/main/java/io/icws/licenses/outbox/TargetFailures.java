@@ -99,7 +99,9 @@ public final class TargetFailures {
             return Kind.REFUSAL;
         }
         if (t instanceof IOException || t instanceof TimeoutException
-                || isA(t, "org.apache.camel.ExchangeTimedOutException")) {
+                || isA(t, "org.apache.camel.ExchangeTimedOutException")
+                // Kafka's own "try again": a broker that cannot be reached, a leader moving, a time-out
+                || isA(t, "org.apache.kafka.common.errors.RetriableException")) {
             return Kind.OUTAGE;
         }
         return null;

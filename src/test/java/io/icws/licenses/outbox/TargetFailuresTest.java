@@ -154,6 +154,16 @@ class TargetFailuresTest {
     }
 
     @Test
+    void aKafkaBrokerThatCannotBeReachedIsAnOutageAndARecordItRejectsARefusal() {
+        assertThat(kindOf(wrapped(new org.apache.kafka.common.errors.TimeoutException("Topic not present"))))
+                .isEqualTo(Kind.OUTAGE);
+        assertThat(kindOf(new org.apache.kafka.common.errors.NotLeaderOrFollowerException("leader moved")))
+                .isEqualTo(Kind.OUTAGE);
+        assertThat(kindOf(new org.apache.kafka.common.errors.RecordTooLargeException("too large")))
+                .isEqualTo(Kind.REFUSAL);
+    }
+
+    @Test
     void aMessageTheBrokerCannotTakeIsARefusal() {
         assertThat(kindOf(wrapped(JmsUtils.convertJmsAccessException(new MessageFormatException("bad property")))))
                 .isEqualTo(Kind.REFUSAL);

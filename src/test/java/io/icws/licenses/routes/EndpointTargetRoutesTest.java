@@ -354,6 +354,7 @@ class EndpointTargetRoutesTest {
                 Map.entry("icws.notify.email.enabled", "false"),
                 Map.entry("icws.state.directory", folder.resolve("state").toString()),
                 Map.entry("icws.outbox.directory", folder.resolve("outbox").toString()),
+                Map.entry("icws.cluster.file.acquire-lock-interval", "100"),
                 Map.entry("icws.dead-letter.directory", folder.resolve("dead-letter").toString()),
                 Map.entry("icws.notify.redelivery.attempts", "3"),
                 Map.entry("icws.notify.redelivery.initial-delay", "20"),
@@ -388,6 +389,9 @@ class EndpointTargetRoutesTest {
             throw e;
         }
         outbox = context.getRegistry().lookupByNameAndType(OutboxComponent.OUTBOX_BEAN, Outbox.class);
+        // this test commits as a connection would: a user of the outbox (the target routes start once this
+        // context owns the data folder, a moment later; they read what was committed before)
+        outbox.start();
     }
 
     private List<LicenseChangeEvent> commit(int n) {
