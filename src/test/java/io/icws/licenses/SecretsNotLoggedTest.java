@@ -100,7 +100,10 @@ class SecretsNotLoggedTest {
             main.addOverrideProperty("icws.notify.email.password", SMTP_PASSWORD);
             main.start();
             try {
-                LicenseWatch watch = main.getCamelContext().getComponent("icws", IcwsComponent.class).watches().get(0);
+                // the routes start once this process owns the data folders (a moment after the start)
+                IcwsComponent icws = main.getCamelContext().getComponent("icws", IcwsComponent.class);
+                await().atMost(Duration.ofSeconds(20)).until(() -> !icws.watches().isEmpty());
+                LicenseWatch watch = icws.watches().get(0);
                 await().atMost(Duration.ofSeconds(20)).until(() -> watch.status().healthy());
                 remember(session(main), sessionSecrets);
                 simulator.setLicenseAssigned("agent1", "I3_ACCESS_CLIENT", false);

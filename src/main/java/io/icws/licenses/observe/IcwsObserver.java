@@ -118,6 +118,14 @@ public final class IcwsObserver {
         }
     }
 
+    /** A target's consumer started (in the process that owns the data folders): its meters. */
+    public void targetStarted(String target) {
+        IcwsMeters m = meters();
+        if (m != null) {
+            m.target(target);
+        }
+    }
+
     /** Every target queue the outbox has now gets its meters (targets start after connections may). */
     public void targetsStarted() {
         IcwsMeters m = meters();

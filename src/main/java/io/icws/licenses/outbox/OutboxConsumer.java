@@ -71,6 +71,7 @@ final class OutboxConsumer extends DefaultConsumer {
         observer = io.icws.licenses.observe.IcwsObserver.of(getEndpoint().getCamelContext());
         endpoint.outbox().start(); // the first user opens it
         queue = endpoint.outbox().queue(target);
+        observer.targetStarted(target); // its meters, now that it runs here
         health = new TargetHealthCheck(queue);
         HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
         if (registry != null && !registry.register(health)) {
