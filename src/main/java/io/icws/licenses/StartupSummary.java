@@ -7,7 +7,6 @@ import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.IcwsSettings;
 import io.icws.licenses.observe.IcwsObserver;
 import io.icws.licenses.support.SafeText;
-import io.icws.licenses.watch.IcwsComponent;
 import io.icws.licenses.watch.LicenseWatch;
 import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
@@ -27,8 +26,11 @@ final class StartupSummary {
 
     static void log(CamelContext context, IcwsSettings settings) {
         List<String> lines = new ArrayList<>();
-        IcwsComponent component = context.hasComponent("icws") instanceof IcwsComponent c ? c : null;
-        List<LicenseWatch> watches = component == null ? List.of() : component.watches();
+        // every connection of this context, running or waiting to own the data folders (its endpoint exists)
+        List<LicenseWatch> watches = context.getEndpoints().stream()
+                .filter(e -> e instanceof io.icws.licenses.watch.IcwsEndpoint)
+                .map(e -> ((io.icws.licenses.watch.IcwsEndpoint) e).getWatch())
+                .filter(w -> w != null).distinct().toList();
         lines.add("ICWS license routes running: " + watches.size() + " connection(s)");
         for (LicenseWatch watch : watches) {
             ConnectionSettings c = watch.settings();
@@ -55,6 +57,11 @@ final class StartupSummary {
         lines.add("  " + observe(context));
         lines.add("  outbox " + settings.outboxDirectory() + ", dead letters " + settings.deadLetterDirectory()
                 + " (sent again from its replay/ folder)");
+        Object ownership = context.getRegistry().lookupByName("icwsOwnership");
+        if (ownership instanceof io.icws.licenses.cluster.DataFolderOwnership o) {
+            lines.add("  one process at a time owns these folders (cluster namespace " + o.namespace() + "): the "
+                    + "connections and targets run in the one that owns them; another process stands by");
+        }
         LOG.info(String.join(System.lineSeparator(), lines));
     }
 

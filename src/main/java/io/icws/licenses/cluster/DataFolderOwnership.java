@@ -94,12 +94,40 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
                 ClusteredRoutePolicy made = ClusteredRoutePolicy.forNamespace(chosen, namespace);
                 made.setCamelContext(context);
                 policy = made;
+                watchLeadership(chosen);
             } catch (Exception e) {
                 throw new IllegalStateException("Cannot set up the cluster policy of namespace " + namespace, e);
             }
         }
         return policy;
     }
+
+    /** One line when this process comes to own the data folders, and one when it loses them. */
+    private void watchLeadership(CamelClusterService chosen) throws Exception {
+        CamelClusterView view = chosen.getView(namespace);
+        org.apache.camel.cluster.CamelClusterEventListener.Leadership listener = (v, leader) -> {
+            boolean ours = leader != null && leader.isLocal();
+            if (ours && !owned) {
+                owned = true;
+                LOG.info("This process owns the data folders now (cluster namespace {}): its connections and targets "
+                        + "start", namespace);
+            } else if (!ours && owned) {
+                owned = false;
+                LOG.warn("This process no longer owns the data folders (cluster namespace {}{}): its connections and "
+                        + "targets stop and stand by", namespace, leader == null ? "" : ", owner " + leader.getId());
+            }
+        };
+        view.addEventListener(listener);
+        context.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                view.removeEventListener(listener);
+                chosen.releaseView(view);
+            }
+        }, true, false);
+    }
+
+    private volatile boolean owned;
 
     /** True while this process leads the namespace (false before any route asked for the policy). */
     public boolean leads() {
