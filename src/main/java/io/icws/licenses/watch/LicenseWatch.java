@@ -390,6 +390,12 @@ public class LicenseWatch implements HttpClientConfigurer {
             } catch (RuntimeException e) {
                 tracker.rollback();
                 awaitingSnapshot = true;
+                if (!outboxOpened || !outbox.isOpen()) {
+                    // the connection stopped while the batch was under way: it is simply not committed
+                    LOG.debug("Connection {}: a batch cut short by the stop is not committed ({})", id,
+                            Failures.describe(e));
+                    return;
+                }
                 LOG.error("Connection {}: a batch of license changes could not be committed ({}); no target has any of "
                         + "it, and the next snapshot derives it again", id, Failures.describe(e));
                 connection.receivingFailed(batch.session(), e);
