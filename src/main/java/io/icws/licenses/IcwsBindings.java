@@ -120,6 +120,17 @@ public final class IcwsBindings {
         return settings;
     }
 
+    /** {@link #bind(CamelContext)} for callers that cannot throw a checked exception (route sources, suppliers). */
+    public static IcwsSettings bound(CamelContext context) {
+        try {
+            return bind(context);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     /**
      * Adds the defaults and checks every setting — the shared ones and each connection's — without binding
      * or starting anything.

@@ -1,19 +1,15 @@
 package io.icws.licenses;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.icws.licenses.simulator.IcwsSimulator;
-import io.icws.licenses.simulator.SimulatedUser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,46 +20,29 @@ import static org.awaitility.Awaitility.await;
  * id; an example route (icws.routes.examples=chat-webhook) is loaded from the jar's copy with one setting. The
  * ICWS simulator and the webhook run in this test, on 127.0.0.1.
  */
-class EndpointTargetProcessIT {
+class EndpointTargetProcessIT extends JarTestSupport {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path tmp;
-
-    private IcwsSimulator simulator;
     private WebhookServer hook;
-    private final List<JarProcess> started = new ArrayList<>();
 
     @BeforeEach
-    void start() throws IOException {
-        simulator = IcwsSimulator.builder().port(0).users(List.of(SimulatedUser.demo())).build().start();
+    void startWebhook() throws IOException {
         hook = WebhookServer.start();
     }
 
     @AfterEach
-    void stopAll() throws Exception {
-        for (JarProcess jar : started) {
-            jar.close();
-        }
+    void stopWebhook() {
         hook.close();
-        simulator.close();
     }
 
-    private JarProcess startJar(String name, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of(
-                "-Dicws.server=" + simulator.baseUri(), "-Dicws.user=agent1", "-Dicws.password=secret",
-                "-Dicws.subscribe.jitter=0", "-Dicws.health.enabled=false", "-Dicws.notify.jms.enabled=false",
-                "-Dicws.notify.file.directory=" + tmp.resolve("changes"),
+    @Override
+    JarProcess startJar(String name, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("-Dicws.receive=auto",
                 "-Dicws.notify.redelivery.initial-delay=200", "-Dicws.notify.redelivery.max-delay=1000",
-                "-Dicws.shutdown.timeout=2000",
-                "-Dicws.state.directory=" + tmp.resolve("state"),
-                "-Dicws.outbox.directory=" + tmp.resolve("outbox"),
-                "-Dicws.dead-letter.directory=" + tmp.resolve("dead-letter")));
+                "-Dicws.cluster.file.acquire-lock-interval=200"));
         args.addAll(List.of(extra));
-        JarProcess jar = JarProcess.start(tmp, tmp.resolve(name + ".log"), args);
-        started.add(jar);
-        return jar;
+        return super.startJar(name, args.toArray(String[]::new));
     }
 
     private static String id(WebhookServer.Request request) {

@@ -86,13 +86,7 @@ public class IcwsConnectionRoutes extends RouteBuilder {
         }
 
         private IcwsSettings settings() {
-            try {
-                return IcwsBindings.bind(context);
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
+            return IcwsBindings.bound(context);
         }
 
         @Override
