@@ -27,7 +27,6 @@ import io.icws.licenses.icws.IcwsConnection;
 import io.icws.licenses.icws.IcwsMessages;
 import io.icws.licenses.icws.IcwsRequestException;
 import io.icws.licenses.icws.IcwsSession;
-import io.icws.licenses.icws.IcwsTls;
 import io.icws.licenses.icws.LicenseMessage;
 import io.icws.licenses.icws.MalformedMessageException;
 import io.icws.licenses.outbox.DeadLetters;
@@ -47,12 +46,7 @@ import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.CamelContextHelper;
 import org.apache.camel.support.service.ServiceHelper;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
-import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -488,23 +482,7 @@ public class LicenseWatch implements HttpClientConfigurer {
     /** The poll's HTTP client: this connection's pool, TLS, time-outs; no cookie handling, no retries. */
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
-        ConnectionSettings s = settings;
-        PollConnections connections = new PollConnections(() -> PoolingHttpClientConnectionManagerBuilder.create()
-                .setTlsSocketStrategy(ClientTlsStrategyBuilder.create().setSslContext(ssl)
-                        .setHostnameVerifier(IcwsTls.hostnameVerifier(s.tls())).buildClassic())
-                .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(Timeout.of(s.connectTimeout()))
-                        .setSocketTimeout(Timeout.of(s.responseTimeout())).build())
-                .setMaxConnPerRoute(2)
-                .build());
-        pollConnections = connections;
-        builder.setConnectionManager(connections)
-                .setConnectionManagerShared(false)
-                .disableCookieManagement()
-                .disableAutomaticRetries()
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(Timeout.of(s.connectTimeout()))
-                        .setResponseTimeout(Timeout.of(s.responseTimeout())).build());
+        pollConnections = PollConnections.configure(builder, settings, ssl);
     }
 
     // ------------------------------------------------------------------------------------------ status

@@ -34,6 +34,33 @@ final class PollConnections implements HttpClientConnectionManager {
         this.newPool = newPool;
     }
 
+    /**
+     * Configures camel-http's client for a connection's polls: these connections (TLS set-up, connect and socket
+     * time-outs), no cookie handling (the session cookie is sent by hand), no retries, request time-outs.
+     *
+     * @return the connections, for {@link #cut()}
+     */
+    static PollConnections configure(org.apache.hc.client5.http.impl.classic.HttpClientBuilder builder,
+                                     io.icws.licenses.config.ConnectionSettings s, javax.net.ssl.SSLContext ssl) {
+        PollConnections connections = new PollConnections(() -> org.apache.hc.client5.http.impl.io
+                .PoolingHttpClientConnectionManagerBuilder.create()
+                .setTlsSocketStrategy(org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder.create().setSslContext(ssl)
+                        .setHostnameVerifier(io.icws.licenses.icws.IcwsTls.hostnameVerifier(s.tls())).buildClassic())
+                .setDefaultConnectionConfig(org.apache.hc.client5.http.config.ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(s.connectTimeout()))
+                        .setSocketTimeout(Timeout.of(s.responseTimeout())).build())
+                .setMaxConnPerRoute(2)
+                .build());
+        builder.setConnectionManager(connections)
+                .setConnectionManagerShared(false)
+                .disableCookieManagement()
+                .disableAutomaticRetries()
+                .setDefaultRequestConfig(org.apache.hc.client5.http.config.RequestConfig.custom()
+                        .setConnectionRequestTimeout(Timeout.of(s.connectTimeout()))
+                        .setResponseTimeout(Timeout.of(s.responseTimeout())).build());
+        return connections;
+    }
+
     /** Closes the pool now, cutting a poll under way; the next lease makes a new one. */
     synchronized void cut() {
         if (pool != null) {

@@ -45,6 +45,7 @@ final class RoutesHarness implements AutoCloseable {
     static final String USER = "agent1";
     static final String PASSWORD = "secret";
     static final String QUEUE = "icws.license.changes";
+    private static final java.util.concurrent.atomic.AtomicInteger CONTEXTS = new java.util.concurrent.atomic.AtomicInteger();
 
     IcwsSimulator simulator;
     final Path folder;
@@ -79,6 +80,10 @@ final class RoutesHarness implements AutoCloseable {
         settings.put("icws.subscribe.jitter", "0");
         settings.put("icws.state.directory", folder.resolve("state").toString());
         settings.put("icws.outbox.directory", folder.resolve("outbox").toString());
+        // a name of its own per context: camel-quartz names its scheduler after the context, and Quartz keeps
+        // schedulers by name for the whole JVM, so a context of the same name starting while the previous one's
+        // scheduler is still shutting down would get that one (its cron firings then go to the stopped context)
+        settings.put("camel.main.name", "icws-test-" + CONTEXTS.incrementAndGet());
         // the data folders' file lock (the default cluster service) tried often: a start waits less for it
         settings.put("icws.cluster.file.acquire-lock-interval", "100");
         settings.put("icws.dead-letter.directory", deadLetters.toString());
