@@ -53,6 +53,7 @@ final class IcwsMeters {
     private final Map<String, List<Meter>> connectionMeters = new ConcurrentHashMap<>();
     private final Map<String, Timer> deliveries = new ConcurrentHashMap<>();
     private final Set<String> targets = ConcurrentHashMap.newKeySet();
+    private final Set<String> leaders = ConcurrentHashMap.newKeySet();
 
     private IcwsMeters(MeterRegistry registry, IcwsObserver observer) {
         this.registry = registry;
@@ -153,6 +154,21 @@ final class IcwsMeters {
                 }).tag("target", target).description("Events the target refused to the end: in the dead letters (this run)")
                 .register(registry);
         timer(target);
+    }
+
+    /**
+     * {@code icws_connection_leader{connection}}: 1 while this process owns the data folders (and so watches the
+     * connection), 0 while it stands by; one gauge per configured connection, made once.
+     */
+    void leadership(List<String> connections, java.util.function.BooleanSupplier leads) {
+        for (String connection : connections) {
+            if (leaders.add(connection)) {
+                Gauge.builder("icws.connection.leader", leads, l -> l.getAsBoolean() ? 1 : 0).strongReference(true)
+                        .tag("connection", connection)
+                        .description("1 while this process watches the connection, 0 while it stands by")
+                        .register(registry);
+            }
+        }
     }
 
     void delivered(String target, Duration took) {

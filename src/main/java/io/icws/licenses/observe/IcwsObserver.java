@@ -151,6 +151,12 @@ public final class IcwsObserver {
                 boolean started = context.isStarted();
                 IcwsMeters found = micrometerPresent() ? IcwsMeters.find(context, this) : null;
                 if (found != null) {
+                    Object ownership = context.getRegistry().lookupByName("icwsOwnership");
+                    Object settings = context.getRegistry().lookupByName("icwsSettings");
+                    if (ownership instanceof io.icws.licenses.cluster.DataFolderOwnership o
+                            && settings instanceof io.icws.licenses.config.IcwsSettings s) {
+                        found.leadership(s.connections(), o::leads);
+                    }
                     // the connections and targets that started before the registry was there
                     watches().forEach(found::connection);
                     Outbox outbox = outbox();

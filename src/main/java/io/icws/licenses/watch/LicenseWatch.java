@@ -180,9 +180,12 @@ public class LicenseWatch implements HttpClientConfigurer {
      */
     private Consumer scheduleResubscription(CamelContext context, ConnectionSettings s, IcwsComponent component)
             throws Exception {
-        // a firing missed while the scheduler started is skipped, not made up for at once
-        Endpoint quartz = context.getEndpoint("quartz:icws/resubscribe-" + id + "?stateful=true"
-                + "&trigger.misfireInstruction=2&cron=" + s.subscribeCron().trim().replaceAll("\\s+", "+"));
+        // a firing missed while the scheduler started is skipped, not made up for at once. The cron is set on the
+        // endpoint, not in its URI: camel-quartz's job finds its endpoint again by URI, and a cron in the URI
+        // (spaces, '?') is one more way for that look-up to miss it and fire into a new, empty endpoint
+        org.apache.camel.component.quartz.QuartzEndpoint quartz = context.getEndpoint("quartz:icws/resubscribe-" + id
+                + "?stateful=true&trigger.misfireInstruction=2", org.apache.camel.component.quartz.QuartzEndpoint.class);
+        quartz.setCron(s.subscribeCron().trim());
         Consumer consumer = quartz.createConsumer(exchange -> {
             long jitter = s.subscribeJitter().toMillis();
             long wait = jitter == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitter);

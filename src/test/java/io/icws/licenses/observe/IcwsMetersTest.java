@@ -90,6 +90,8 @@ class IcwsMetersTest {
             assertThat(changes("observed")).isEqualTo(3.0);
         });
         assertThat(counter("icws.messages", "connection", "default", "mode", "sse")).isGreaterThanOrEqualTo(1.0);
+        assertThat(gauge("icws.connection.leader", "connection", "default")).as("this process owns the data folders")
+                .isEqualTo(1.0);
         assertThat(counter("icws.messages", "connection", "default", "mode", "poll")).isZero();
         assertThat(counter("icws.server.switches", "connection", "default")).isZero();
         assertThat(changes("unassigned")).isZero();
