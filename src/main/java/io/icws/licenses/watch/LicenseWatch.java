@@ -180,12 +180,13 @@ public class LicenseWatch implements HttpClientConfigurer {
      */
     private Consumer scheduleResubscription(CamelContext context, ConnectionSettings s, IcwsComponent component)
             throws Exception {
-        // a firing missed while the scheduler started is skipped, not made up for at once. The cron is set on the
-        // endpoint, not in its URI: camel-quartz's job finds its endpoint again by URI, and a cron in the URI
-        // (spaces, '?') is one more way for that look-up to miss it and fire into a new, empty endpoint
-        org.apache.camel.component.quartz.QuartzEndpoint quartz = context.getEndpoint("quartz:icws/resubscribe-" + id
-                + "?stateful=true&trigger.misfireInstruction=2", org.apache.camel.component.quartz.QuartzEndpoint.class);
-        quartz.setCron(s.subscribeCron().trim());
+        // a firing missed while the scheduler started is skipped, not made up for at once. The connection's route
+        // starts once this process owns the data folders, when the scheduler already runs: camel-quartz's
+        // triggerStartDelay (500 ms by default) keeps the first firing back until its endpoint is found again; under
+        // load 500 ms was seen not to be enough (the firing then went to a new, empty endpoint, and every later one)
+        Endpoint quartz = context.getEndpoint("quartz:icws/resubscribe-" + id + "?stateful=true"
+                + "&trigger.misfireInstruction=2&triggerStartDelay=5000&cron="
+                + s.subscribeCron().trim().replaceAll("\\s+", "+"));
         Consumer consumer = quartz.createConsumer(exchange -> {
             long jitter = s.subscribeJitter().toMillis();
             long wait = jitter == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitter);
