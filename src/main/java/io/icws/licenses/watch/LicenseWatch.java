@@ -183,9 +183,10 @@ public class LicenseWatch implements HttpClientConfigurer {
         // a firing missed while the scheduler started is skipped, not made up for at once. The connection's route
         // starts once this process owns the data folders, when the scheduler already runs: camel-quartz's
         // triggerStartDelay (500 ms by default) keeps the first firing back until its endpoint is found again; under
-        // load 500 ms was seen not to be enough (the firing then went to a new, empty endpoint, and every later one)
+        // load 500 ms was seen not to be enough (the firing then went to a new, empty endpoint, and every later one);
+        // 2 s keeps the first firing well clear of the start
         Endpoint quartz = context.getEndpoint("quartz:icws/resubscribe-" + id + "?stateful=true"
-                + "&trigger.misfireInstruction=2&triggerStartDelay=5000&cron="
+                + "&trigger.misfireInstruction=2&triggerStartDelay=2000&cron="
                 + s.subscribeCron().trim().replaceAll("\\s+", "+"));
         Consumer consumer = quartz.createConsumer(exchange -> {
             long jitter = s.subscribeJitter().toMillis();
