@@ -90,6 +90,8 @@ public final class Outbox {
     /** Records written but not yet known to be durable, oldest first. */
     private final ArrayDeque<Written> unsynced = new ArrayDeque<>();
     private final Object syncLock = new Object();
+    /** States carried into the current segment, counted once they are durable. */
+    private Map<String, CommittedState> pendingCarried;
 
     private FileChannel current;
     private long currentFirst;
@@ -458,8 +460,6 @@ public final class Outbox {
         unsynced.addLast(new Written(first, sequence - 1, List.of(), currentBytes, null, null));
         pendingCarried = carried;
     }
-
-    private Map<String, CommittedState> pendingCarried;
 
     /**
      * Returns once the record is durable: one fsync at a time, and one that began after the record was written

@@ -70,7 +70,12 @@ final class OutboxConsumer extends DefaultConsumer {
         super.doStart();
         observer = io.icws.licenses.observe.IcwsObserver.of(getEndpoint().getCamelContext());
         endpoint.outbox().start(); // the first user opens it
-        queue = endpoint.outbox().queue(target);
+        try {
+            queue = endpoint.outbox().queue(target);
+        } catch (RuntimeException e) {
+            endpoint.outbox().stop(); // not a user after all
+            throw e;
+        }
         observer.targetStarted(target); // its meters, now that it runs here
         health = new TargetHealthCheck(queue);
         HealthCheckRegistry registry = HealthCheckRegistry.get(getEndpoint().getCamelContext());
