@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
@@ -19,6 +20,7 @@ import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spi.RoutePolicy;
 import org.apache.camel.spi.RoutePolicyFactory;
 import org.apache.camel.support.cluster.ClusterServiceHelper;
+import org.apache.camel.support.cluster.ClusterServiceSelectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +83,9 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
             try {
                 CamelClusterService chosen = ClusterServiceHelper.lookupService(context).orElse(null);
                 if (chosen == null) {
+                    chosen = boundInRegistryOnly();
+                }
+                if (chosen == null) {
                     FileLockClusterService files = new FileLockClusterService();
                     files.setId(DEFAULT_SERVICE_ID);
                     files.setRoot(lockFolder.toAbsolutePath().toString());
@@ -100,6 +105,24 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
             }
         }
         return policy;
+    }
+
+    /**
+     * A cluster service that is in the registry but not a service of the context, made one. camel-main 4.18 adds the
+     * registry's cluster services to the context before it binds the {@code camel.beans.*} beans, so a service
+     * configured that way ({@code camel.beans.cluster=#class:…KubernetesClusterService}) is only in the registry.
+     */
+    private CamelClusterService boundInRegistryOnly() throws Exception {
+        Set<CamelClusterService> bound = context.getRegistry().findByType(CamelClusterService.class);
+        if (bound.isEmpty()) {
+            return null;
+        }
+        CamelClusterService found = ClusterServiceSelectors.DEFAULT_SELECTOR.select(bound).orElse(null);
+        if (found != null) {
+            context.addService(found, true, true);
+            LOG.debug("The data folders are guarded by the cluster service bound in the registry: {}", found);
+        }
+        return found;
     }
 
     /** One line when this process comes to own the data folders, and one when it loses them. */
