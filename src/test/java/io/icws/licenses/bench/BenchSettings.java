@@ -29,10 +29,11 @@ record BenchSettings(
         int burstJmsRepeats,
         Duration burstTimeout,
         int startupRuns,
+        int takeoverRuns,
         Duration startTimeout,
         Duration deliveryTimeout) {
 
-    static final String SECTIONS = "latency,footprint,burst,startup";
+    static final String SECTIONS = "latency,footprint,burst,startup,takeover";
 
     static BenchSettings fromSystemProperties() {
         return new BenchSettings(
@@ -54,6 +55,7 @@ record BenchSettings(
                 integer("bench.burst.jms.repeats", 1),
                 seconds("bench.burst.timeout", 240),
                 integer("bench.startup.runs", 3),
+                integer("bench.takeover.runs", 1),
                 seconds("bench.start.timeout", 120),
                 seconds("bench.delivery.timeout", 60));
     }
@@ -82,6 +84,7 @@ record BenchSettings(
         m.put("bench.burst.jms.repeats", burstJmsRepeats);
         m.put("bench.burst.timeout (s)", burstTimeout.toSeconds());
         m.put("bench.startup.runs", startupRuns);
+        m.put("bench.takeover.runs (per way of stopping)", takeoverRuns);
         m.put("bench.start.timeout (s)", startTimeout.toSeconds());
         m.put("bench.delivery.timeout (s)", deliveryTimeout.toSeconds());
         return m;

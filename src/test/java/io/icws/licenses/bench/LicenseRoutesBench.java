@@ -51,7 +51,9 @@ import static org.awaitility.Awaitility.await;
  *   <li>ICWS requests per minute of an idle connection, same three set-ups (after the latency series);</li>
  *   <li>idle CPU, RSS and threads of the jar with 1, 50 and 200 connections (SSE), and the time to subscribe all;</li>
  *   <li>a burst of 10,000 changes: events/s to files, to files + JMS, and through a hand-written loop (the floor);</li>
- *   <li>JVM start → first subscription on the jar's embedded defaults.</li>
+ *   <li>JVM start → first subscription on the jar's embedded defaults;</li>
+ *   <li>takeover: two jars on one data folder, the leader killed (SIGKILL) or stopped (SIGTERM, a rolling update):
+ *   time to the standby's first subscription at the simulator, on the default file lock.</li>
  * </ol>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -893,6 +895,127 @@ class LicenseRoutesBench {
             stop(jar);
             BenchJar.deleteTree(dir);
         }
+    }
+
+    // ------------------------------------------------------------------------------------------ 6
+
+    @Test
+    @Order(5)
+    void takeover() throws Exception {
+        if (!settings.runs("takeover")) {
+            return;
+        }
+        results.note("6. Takeover: two jars with the same settings on one temporary folder (state, outbox, dead letters, "
+                + "changes), on the cluster defaults (the file lock in the outbox folder, `icws.cluster.file."
+                + "acquire-lock-interval` 1 s), `icws.receive=sse`, JMS off; the first owns the folder and delivered its 3 "
+                + "observed events, the second logged `" + RUNNING + "` and stands by. Then the owner is ended: SIGKILL "
+                + "(no shutdown hook: its OS lock goes with the process, its heartbeat must turn stale), or SIGTERM (it "
+                + "logs out and releases the lock, as in a rolling update). A license is changed right after the signal. "
+                + "Time from just before the signal to (a) the standby's first answered PUT …" + SUBSCRIPTION_PATH
+                + " at the simulator (its time stamp) and (b) the change file of the gap's change appearing "
+                + "(WatchService as in 1). " + settings.takeoverRuns() + " run(s) per way of stopping.");
+        List<String> failed = new ArrayList<>();
+        for (String signal : List.of("SIGKILL", "SIGTERM")) {
+            List<double[]> runs = new ArrayList<>();
+            for (int i = 1; i <= settings.takeoverRuns(); i++) {
+                int run = i;
+                try {
+                    runs.add(againIfKilled("takeover " + signal + " run " + run, () -> takeoverRun(signal, run)));
+                } catch (Exception | AssertionError e) {
+                    failed.add(signal + " run " + run + ": " + e);
+                }
+            }
+            String m = "takeover: owner ended → standby subscribed (default file lock)";
+            String setup = signal.equals("SIGKILL") ? "SIGKILL (crash, node lost)" : "SIGTERM (rolling update)";
+            if (runs.isEmpty()) {
+                results.add("6", m, setup, "time", null, 0, "ms", "failed");
+                continue;
+            }
+            double[] subscribed = runs.stream().mapToDouble(r -> r[0]).toArray();
+            double[] delivered = runs.stream().mapToDouble(r -> r[1]).toArray();
+            double[] stopped = runs.stream().mapToDouble(r -> r[2]).toArray();
+            String all = runs.size() == 1 ? "1 run" : runs.size() + " runs, median; all: " + Arrays.toString(round(subscribed));
+            results.add("6", m, setup, "time", BenchResults.median(subscribed), 0, "ms",
+                    all + (signal.equals("SIGTERM") ? String.format(Locale.ROOT, "; the owner took %.0f ms to end",
+                            BenchResults.median(stopped)) : ""));
+            results.add("6", "takeover: owner ended → the gap's change delivered", setup, "time",
+                    BenchResults.median(delivered), 0, "ms", runs.size() == 1 ? "1 run"
+                            : "all: " + Arrays.toString(round(delivered)));
+            results.raw("takeover." + signal, Map.of("toSubscribedMs", round(subscribed), "toDeliveredMs",
+                    round(delivered), "ownerEndedMs", round(stopped)));
+        }
+        failed.forEach(f -> results.problem("takeover " + f));
+        if (!failed.isEmpty()) {
+            throw new AssertionError("takeover runs that did not work: " + failed);
+        }
+    }
+
+    /**
+     * One takeover: {ms from the signal to the standby's first answered subscription, ms to the gap's change file, ms
+     * the owner took to end}.
+     */
+    private double[] takeoverRun(String signal, int run) throws Exception {
+        progress("takeover " + signal + " run " + run + ": starting");
+        Path dir = Files.createTempDirectory("icws-bench-takeover-");
+        IcwsSimulator sim = IcwsSimulator.builder().port(0).users(List.of(SimulatedUser.demo())).build().start();
+        BenchJar owner = null;
+        BenchJar standby = null;
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+            String name = "takeover-" + signal.toLowerCase(Locale.ROOT) + "-" + run;
+            List<String> common = List.of("-Dicws.user=agent1", "-Dicws.receive=sse", "-Dicws.notify.jms.enabled=false");
+            List<String> ownerArgs = jarArgs(dir, sim.baseUri());
+            ownerArgs.addAll(common);
+            owner = BenchJar.start(name + "-owner", dir, logDir.resolve(name + "-owner.log"), ownerArgs);
+            awaitLine(owner, RUNNING, 1, settings.startTimeout());
+            awaitCount(owner, "3 observed files", files::count, 3, settings.startTimeout());
+            List<String> standbyArgs = jarArgs(dir, sim.baseUri()); // its own free health port
+            standbyArgs.addAll(common);
+            standby = BenchJar.start(name + "-standby", dir, logDir.resolve(name + "-standby.log"), standbyArgs);
+            awaitLine(standby, RUNNING, 1, settings.startTimeout());
+            long before = subscriptions(sim).size();
+            if (before != 1) {
+                throw new IllegalStateException(before + " subscriptions before the owner was ended: the standby subscribed");
+            }
+
+            Instant signalled = Instant.now();
+            long t0 = System.nanoTime();
+            double ownerEnded;
+            if (signal.equals("SIGKILL")) {
+                owner.close(); // destroyForcibly, waits for the end
+                ownerEnded = (System.nanoTime() - t0) / 1e6;
+            } else {
+                Duration took = owner.stop(STOP_LIMIT);
+                ownerEnded = took == null ? Double.NaN : took.toMillis();
+            }
+            sim.setLicenseAssigned("agent1", TOGGLED, true); // made while nobody watches
+            BenchJar s = standby;
+            awaitCount(standby, "the standby's subscription", () -> subscriptions(sim).size(), 2, settings.startTimeout());
+            awaitCount(standby, "the gap's change file", files::count, 4, settings.deliveryTimeout());
+            double toSubscribed = Duration.between(signalled, subscriptions(sim).get(1)).toNanos() / 1e6;
+            double toDelivered = (files.nth(4).nanos() - t0) / 1e6;
+            Map<String, Long> types = typeCounts(files);
+            if (files.count() != 4 || types.getOrDefault("assigned", 0L) != 1) {
+                results.problem("takeover " + signal + " run " + run + ": files " + types + " (expected 3 observed, 1 "
+                        + "assigned)");
+            }
+            progress(String.format(Locale.ROOT, "takeover %s run %d: subscribed after %.0f ms, change delivered after "
+                    + "%.0f ms (%s)", signal, run, toSubscribed, toDelivered, s.name));
+            return new double[] {toSubscribed, toDelivered, ownerEnded};
+        } finally {
+            if (owner != null && owner.alive()) {
+                stop(owner);
+            }
+            stop(standby);
+            sim.close();
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    /** The times of the simulator's answered subscriptions (PUT …/subscriptions/licenses, 200), in order. */
+    private static List<Instant> subscriptions(IcwsSimulator sim) {
+        return sim.requests().stream()
+                .filter(r -> r.method().equals("PUT") && r.path().endsWith(SUBSCRIPTION_PATH) && r.status() == 200)
+                .map(RecordedRequest::time).sorted().toList();
     }
 
     // ------------------------------------------------------------------------------------------ helpers
