@@ -55,6 +55,18 @@ class KubernetesLeaseReplicasTest {
     private static final String LEASE = LEASE_PREFIX + "-icws";
     private static final Map<String, String> LABELS = Map.of("app", "icws-license-routes");
     private static final String TEST_CLIENT = "icws-test-client";
+    /**
+     * The cluster service as {@code docs/kubernetes/deployment.yaml} binds it (its {@code -D} options) and the README
+     * gives it for camel-main: the replicas here run with exactly these, plus a pod name and short timings.
+     */
+    static final Map<String, String> LEASE_SETTINGS = new java.util.LinkedHashMap<>();
+
+    static {
+        LEASE_SETTINGS.put("camel.beans.icwsCluster", "#class:" + KubernetesClusterService.class.getName());
+        LEASE_SETTINGS.put("camel.beans.icwsCluster.leaseResourceType", "Lease");
+        LEASE_SETTINGS.put("camel.beans.icwsCluster.kubernetesResourceName", LEASE_PREFIX);
+        LEASE_SETTINGS.put("camel.beans.icwsCluster.clusterLabels[app]", "icws-license-routes");
+    }
 
     @TempDir
     Path folder;
@@ -132,14 +144,11 @@ class KubernetesLeaseReplicasTest {
         RoutesHarness h = new RoutesHarness("yaml", "sse", folder, 0);
         h.replaceSimulator(simulator);
         String bean = "camel.beans.icwsCluster";
+        LEASE_SETTINGS.forEach(h::with);
         return h.with("icws.server", simulator.baseUri().toString())
                 .with("icws.notify.jms.enabled", "false")
                 .with("icws.notify.email.enabled", "false")
-                .with(bean, "#class:" + KubernetesClusterService.class.getName())
-                .with(bean + ".leaseResourceType", "Lease")
-                .with(bean + ".kubernetesResourceName", LEASE_PREFIX)
                 .with(bean + ".podName", podName)
-                .with(bean + ".clusterLabels[app]", "icws-license-routes")
                 // short: a lease of 2 s (it counts in whole seconds), renewed within 1 s, tried every 200 ms
                 .with(bean + ".leaseDurationMillis", "2000")
                 .with(bean + ".renewDeadlineMillis", "1000")
@@ -222,5 +231,58 @@ class KubernetesLeaseReplicasTest {
         String leases = "/apis/coordination.k8s.io/v1/namespaces/test/leases";
         assertThat(asked).containsExactlyInAnyOrder("GET /api/v1/namespaces/test/pods", "POST " + leases,
                 "GET " + leases + "/" + LEASE, "PUT " + leases + "/" + LEASE);
+    }
+
+    /**
+     * The manifests of {@code docs/kubernetes/}: the Deployment binds the service with the settings the test above runs
+     * (two replicas, one shared ReadWriteMany claim, the password from a Secret, the probes on the jar's health port and
+     * its liveness path), and the Role grants what the services were seen to ask: leases get, create, update; pods list.
+     */
+    @Test
+    void theManifestsBindTheServiceAsTestedAndGrantWhatItAsks() throws Exception {
+        Path docs = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("docs/kubernetes");
+        List<io.fabric8.kubernetes.api.model.HasMetadata> all = new java.util.ArrayList<>();
+        for (String file : List.of("deployment.yaml", "rbac.yaml", "storage.yaml")) {
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(docs.resolve(file))) {
+                all.addAll(kubernetes.load(in).items());
+            }
+        }
+        io.fabric8.kubernetes.api.model.apps.Deployment deployment = one(all, io.fabric8.kubernetes.api.model.apps.Deployment.class);
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+        io.fabric8.kubernetes.api.model.PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(LABELS);
+        io.fabric8.kubernetes.api.model.Container container = pod.getContainers().get(0);
+        LEASE_SETTINGS.forEach((k, v) -> assertThat(container.getArgs()).contains("-D" + k + "=" + v));
+        assertThat(container.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("ICWS_PASSWORD");
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("icws");
+        });
+        assertThat(container.getPorts()).singleElement()
+                .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(9876)); // icws.health.port's default
+        for (io.fabric8.kubernetes.api.model.Probe probe : List.of(container.getLivenessProbe(),
+                container.getReadinessProbe(), container.getStartupProbe())) {
+            assertThat(probe.getHttpGet().getPath()).isEqualTo("/observe/health/live");
+            assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("health");
+        }
+        String claim = pod.getVolumes().get(0).getPersistentVolumeClaim().getClaimName();
+        assertThat(one(all, io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class))
+                .satisfies(c -> assertThat(c.getMetadata().getName()).isEqualTo(claim))
+                .satisfies(c -> assertThat(c.getSpec().getAccessModes()).containsExactly("ReadWriteMany"));
+
+        io.fabric8.kubernetes.api.model.rbac.Role role = one(all, io.fabric8.kubernetes.api.model.rbac.Role.class);
+        assertThat(role.getRules()).extracting(r -> r.getApiGroups() + " " + r.getResources() + " " + r.getVerbs())
+                .containsExactlyInAnyOrder("[coordination.k8s.io] [leases] [get, create, update]", "[] [pods] [list]");
+        io.fabric8.kubernetes.api.model.rbac.RoleBinding binding =
+                one(all, io.fabric8.kubernetes.api.model.rbac.RoleBinding.class);
+        assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName())
+                .isEqualTo(pod.getServiceAccountName()).isEqualTo(one(all,
+                        io.fabric8.kubernetes.api.model.ServiceAccount.class).getMetadata().getName()));
+    }
+
+    private static <T> T one(List<io.fabric8.kubernetes.api.model.HasMetadata> all, Class<T> type) {
+        List<T> found = all.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(found).as(type.getSimpleName()).hasSize(1);
+        return found.get(0);
     }
 }
