@@ -22,6 +22,7 @@ import io.icws.licenses.notify.JmsTarget;
 import io.icws.licenses.notify.MailSettings;
 import io.icws.licenses.notify.TargetChecks;
 import io.icws.licenses.outbox.DeadLetters;
+import io.icws.licenses.outbox.FileOutbox;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.OutboxComponent;
 import io.icws.licenses.routes.EndpointTargetRoutes;
@@ -72,7 +73,7 @@ public final class IcwsBindings {
         Secrets secrets = new Secrets(context);
 
         ObjectMapper mapper = new ObjectMapper();
-        Outbox outbox = new Outbox(settings.outboxDirectory(), mapper, settings.outboxSegmentBytes());
+        Outbox outbox = new FileOutbox(settings.outboxDirectory(), mapper, settings.outboxSegmentBytes());
         context.addService(outbox.asService(), true, true);
         DeadLetters deadLetters = new DeadLetters(settings.deadLetterDirectory(), mapper, outbox, Clock.systemUTC());
         if (settings.cluster().enabled()) {
