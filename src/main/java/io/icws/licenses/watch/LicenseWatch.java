@@ -132,7 +132,9 @@ public class LicenseWatch implements HttpClientConfigurer {
 
     /** The state as the state file has it (read only: a standby, or the start-up summary, writes nothing). */
     private LicenseTracker loadTracker() {
-        return new LicenseTracker(id, serverIdentity, settings.user(), settings.stateDirectory(), Clock.systemUTC());
+        // a store that keeps the states itself (the database) has no state file: the replicas share its state
+        return new LicenseTracker(id, serverIdentity, settings.user(),
+                outbox.keepsStates() ? null : settings.stateDirectory(), Clock.systemUTC());
     }
 
     /**
@@ -147,6 +149,9 @@ public class LicenseWatch implements HttpClientConfigurer {
         prepare(context);
         outbox.start(); // the first user opens it
         outboxOpened = true;
+        // this process owns the connection now (the database store reads its state and queues what its targets
+        // have not taken; the file store owns everything already)
+        outbox.claim(id);
         // the committed state is the newer of the state file (a checkpoint) and the outbox's newest record, read
         // now: another process may have committed since this one last ran the connection
         tracker = loadTracker();
@@ -226,6 +231,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         cutPolls();
         if (outboxOpened) {
             outboxOpened = false;
+            outbox.letGo(id); // its new owner delivers what is left of it
             try {
                 outbox.stop(); // the last user closes it
             } catch (IOException e) {
@@ -386,6 +392,17 @@ public class LicenseWatch implements HttpClientConfigurer {
                 Outbox.Committed committed = outbox.commit(id, tracker.pendingStateJson(), batch.events());
                 tracker.committed(committed.sequence());
                 stats.committed(committed.entries());
+            } catch (io.icws.licenses.outbox.OutboxFencedException e) {
+                // another process committed for this connection: go on from its state, not from ours
+                LOG.error("Connection {}: {}", id, e.getMessage());
+                tracker = loadTracker();
+                Outbox.CommittedState theirs = outbox.lastState(id);
+                if (theirs != null) {
+                    tracker.startFrom(theirs.state(), theirs.sequence());
+                }
+                awaitingSnapshot = true;
+                connection.receivingFailed(batch.session(), e);
+                return;
             } catch (RuntimeException e) {
                 tracker.rollback();
                 awaitingSnapshot = true;
