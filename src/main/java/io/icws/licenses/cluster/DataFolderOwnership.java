@@ -124,7 +124,15 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
                     files.setAcquireLockDelay(lockInterval.toMillis(), TimeUnit.MILLISECONDS);
                     context.addService(files, true, true);
                     chosen = files;
-                    LOG.debug("No cluster service bound: the data folders are guarded by a file lock in {}", lockFolder);
+                    if (perConnection) {
+                        LOG.warn("icws.store=jdbc and no cluster service bound: a file lock in {} decides who owns each "
+                                + "connection, which only processes that see that folder share; replicas on their own "
+                                + "disks need a cluster service (a Kubernetes Lease: README, Replicas and Kubernetes)",
+                                lockFolder);
+                    } else {
+                        LOG.debug("No cluster service bound: the data folders are guarded by a file lock in {}",
+                                lockFolder);
+                    }
                 }
                 service = chosen;
                 ClusteredRoutePolicy made = ClusteredRoutePolicy.forNamespace(chosen, ns);

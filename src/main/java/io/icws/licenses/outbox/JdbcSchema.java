@@ -90,26 +90,17 @@ final class JdbcSchema {
         }
     }
 
-    private boolean exists(Connection c) {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + p + "schema")) {
-            return rs.next();
-        } catch (SQLException e) {
-            if (!rollbackQuietly(c)) {
-                return false;
+    /** True when the schema table is there (asked of the metadata: a failing query would log on the server). */
+    private boolean exists(Connection c) throws SQLException {
+        String table = p + "schema";
+        for (String name : new String[] {table, table.toUpperCase(Locale.ROOT)}) {
+            try (ResultSet rs = c.getMetaData().getTables(null, null, name, new String[] {"TABLE"})) {
+                if (rs.next()) {
+                    return true;
+                }
             }
-            return false;
         }
-    }
-
-    private static boolean rollbackQuietly(Connection c) {
-        try {
-            if (!c.getAutoCommit()) {
-                c.rollback();
-            }
-            return true;
-        } catch (SQLException e) {
-            return false;
-        }
+        return false;
     }
 
     private String read(String script) {
