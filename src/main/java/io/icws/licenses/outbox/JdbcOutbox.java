@@ -88,6 +88,7 @@ public final class JdbcOutbox implements Outbox {
     private final Map<String, Long> published = new HashMap<>();
     private final Set<String> targetsOfThisRun = new TreeSet<>();
     private boolean deletionAllowed;
+    private boolean schemaReady;
     private int users;
     private boolean running;
     private ScheduledExecutorService flusher;
@@ -132,11 +133,11 @@ public final class JdbcOutbox implements Outbox {
         if (users++ > 0) {
             return;
         }
-        try (Connection c = dataSource.getConnection()) {
-            schema.prepare(c, initializeSchema, where);
+        try {
+            prepareSchema();
         } catch (SQLException e) {
-            users--;
-            throw new IOException(problem("opening the database store " + where, e), e);
+            // the database is away: each connection waits for it when it claims (a target's route starts anyway)
+            LOG.debug("The database store {} cannot be opened yet: {}", where, describe(e));
         } catch (RuntimeException e) {
             users--;
             throw e;
@@ -148,6 +149,20 @@ public final class JdbcOutbox implements Outbox {
             return t;
         });
         flusher.scheduleWithFixedDelay(this::flushQuietly, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Creates the tables if missing and checks their version, once per opening. */
+    private synchronized void prepareSchema() throws SQLException {
+        if (schemaReady) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            schema.prepare(c, initializeSchema, where);
+        } catch (SQLException e) {
+            problem("opening the database store " + where, e);
+            throw e;
+        }
+        schemaReady = true;
     }
 
     @Override
@@ -169,6 +184,7 @@ public final class JdbcOutbox implements Outbox {
             queue.close();
         }
         queues.clear();
+        schemaReady = false;
         claimed.clear();
         published.clear();
         states.clear();
@@ -204,6 +220,11 @@ public final class JdbcOutbox implements Outbox {
     @Override
     public synchronized void claim(String connection) throws IOException {
         requireRunning();
+        try {
+            prepareSchema();
+        } catch (SQLException e) {
+            throw new IOException("opening the database store " + where + " failed: " + describe(e), e);
+        }
         try (Connection c = dataSource.getConnection()) {
             long seq = 0;
             try (PreparedStatement read = c.prepareStatement(schema.selectConnection())) {
@@ -303,6 +324,18 @@ public final class JdbcOutbox implements Outbox {
                 }
             }
         }
+        boolean replayClaimed;
+        synchronized (this) {
+            replayClaimed = claimed.containsKey(REPLAY);
+        }
+        if (!replayClaimed) {
+            // the replay's route claims it when it starts; a database away then is made up for here
+            try {
+                claim(REPLAY);
+            } catch (IOException e) {
+                throw new OutboxWriteException("sending events again through " + where + " failed", e);
+            }
+        }
         return write(REPLAY, null, events, Set.copyOf(targets)).entries();
     }
 
@@ -311,6 +344,12 @@ public final class JdbcOutbox implements Outbox {
         synchronized (this) {
             requireRunning();
             expected = claimed.get(key);
+        }
+        try {
+            prepareSchema();
+        } catch (SQLException e) {
+            throw new OutboxWriteException("committing to the database store " + where + " failed: " + describe(e),
+                    new IOException(e.getMessage(), e));
         }
         List<LicenseChangeEvent> committed = new ArrayList<>(events.size());
         for (LicenseChangeEvent event : events) {
@@ -494,14 +533,16 @@ public final class JdbcOutbox implements Outbox {
         queue = new TargetQueue(target, new JdbcProgress(target), () -> {
         });
         int waiting = 0;
-        try (Connection c = dataSource.getConnection()) {
-            for (String connection : claimed.keySet()) {
-                waiting += load(c, queue, connection);
+        if (!claimed.isEmpty()) {
+            try (Connection c = dataSource.getConnection()) {
+                for (String connection : claimed.keySet()) {
+                    waiting += load(c, queue, connection);
+                }
+            } catch (SQLException e) {
+                queue.close();
+                throw new OutboxWriteException(problem("reading target " + target + " from " + where, e),
+                        new IOException(e.getMessage(), e));
             }
-        } catch (SQLException e) {
-            queue.close();
-            throw new OutboxWriteException(problem("reading target " + target + " from " + where, e),
-                    new IOException(e.getMessage(), e));
         }
         queues.put(target, queue);
         if (waiting > 0) {

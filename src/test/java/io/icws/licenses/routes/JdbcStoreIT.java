@@ -39,6 +39,7 @@ class JdbcStoreIT {
     Path folder;
 
     private EmbeddedPostgres postgres;
+    private String jdbcUrl;
     private IcwsSimulator simulator;
     private RoutesHarness first;
     private RoutesHarness second;
@@ -47,6 +48,7 @@ class JdbcStoreIT {
     void start() throws IOException {
         postgres = EmbeddedPostgres.builder().setDataDirectory(folder.resolve("pgdata")).setCleanDataDirectory(false)
                 .start();
+        jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
         simulator = IcwsSimulator.builder().port(0).users(List.of(SimulatedUser.demo())).build().start();
     }
 
@@ -70,7 +72,7 @@ class JdbcStoreIT {
         return h.changesIn(folder.resolve("changes"))
                 .with("icws.server", simulator.baseUri().toString())
                 .with("icws.store", "jdbc")
-                .with("icws.store.jdbc.url", postgres.getJdbcUrl("postgres", "postgres"))
+                .with("icws.store.jdbc.url", jdbcUrl)
                 .with("icws.store.jdbc.username", "postgres")
                 .with("icws.store.jdbc.connect-timeout", "1s")
                 .with("icws.cluster.file.root", folder.resolve("shared-lock").toString())
@@ -112,7 +114,7 @@ class JdbcStoreIT {
         // made during the hand-over: the new owner, with an empty data folder of its own, reports it as a change
         simulator.setLicenseAssigned("agent1", STATION, true);
         await().atMost(Duration.ofSeconds(30)).until(() -> "leader".equals(role(second)));
-        second.awaitFileEvent(STATION, "assigned");
+        await().atMost(Duration.ofSeconds(30)).until(() -> second.fileEvents().size() >= 5);
 
         List<JsonNode> events = second.fileEvents();
         assertThat(events).extracting(e -> e.path("data").path("changeType").asText())
@@ -143,11 +145,32 @@ class JdbcStoreIT {
 
         postgres = EmbeddedPostgres.builder().setDataDirectory(folder.resolve("pgdata"))
                 .setCleanDataDirectory(false).setPort(port).start();
-        first.awaitFileEvent(STATION, "unassigned");
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.fileEvents().size() >= 4);
         await().atMost(Duration.ofSeconds(20)).until(() -> first.health("icws-default").getState()
                 == HealthCheck.State.UP);
         assertThat(first.fileEvents(STATION, "unassigned")).hasSize(1);
         assertThat(first.fileEvents()).extracting(e -> e.path("data").path("changeType").asText())
                 .containsExactlyInAnyOrder("observed", "observed", "observed", "unassigned");
+    }
+
+    @Test
+    void aDatabaseAwayAtStartHoldsTheSessionBackUntilItAnswers() throws Exception {
+        int port = postgres.getPort();
+        postgres.close();
+        postgres = null;
+
+        first = replica("a").start();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            HealthCheck.Result health = first.health("icws-default");
+            assertThat(health.getState()).isEqualTo(HealthCheck.State.DOWN);
+            assertThat(String.valueOf(health.getMessage().orElse(""))).contains("cannot be read");
+        });
+        assertThat(logins()).as("no session without the committed state").isZero();
+
+        postgres = EmbeddedPostgres.builder().setDataDirectory(folder.resolve("pgdata"))
+                .setCleanDataDirectory(false).setPort(port).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.fileEvents().size() >= 3);
+        assertThat(first.fileEvents()).extracting(e -> e.path("data").path("changeType").asText())
+                .containsExactly("observed", "observed", "observed");
     }
 }
