@@ -48,9 +48,10 @@ public record IcwsSettings(
      * @param initializeSchema {@code icws.store.jdbc.initialize-schema}
      * @param poolSize         {@code icws.store.jdbc.pool-size}
      * @param connectTimeout   {@code icws.store.jdbc.connect-timeout}: how long a commit waits for a connection
+     * @param statementTimeout {@code icws.store.jdbc.statement-timeout}: how long one statement may take
      */
     public record Store(boolean jdbc, String url, String username, String dataSource, String tablePrefix,
-                        boolean initializeSchema, int poolSize, Duration connectTimeout) {
+                        boolean initializeSchema, int poolSize, Duration connectTimeout, Duration statementTimeout) {
     }
 
     /**
@@ -199,7 +200,8 @@ public record IcwsSettings(
                 r.text("icws.store.jdbc.table-prefix", "icws_").trim(),
                 r.bool("icws.store.jdbc.initialize-schema", true),
                 r.integer("icws.store.jdbc.pool-size", 10, 1, 200),
-                r.duration("icws.store.jdbc.connect-timeout", "5s"));
+                r.duration("icws.store.jdbc.connect-timeout", "5s"),
+                r.duration("icws.store.jdbc.statement-timeout", "10s"));
     }
 
     private static Cluster cluster(SettingsReader r) {

@@ -79,6 +79,7 @@ public final class JdbcOutbox implements Outbox {
     private final JdbcSchema schema;
     private final ObjectMapper mapper;
     private final boolean initializeSchema;
+    private volatile int statementTimeoutSeconds = 10;
 
     // guarded by this
     private final Map<String, TargetQueue> queues = new LinkedHashMap<>();
@@ -114,6 +115,21 @@ public final class JdbcOutbox implements Outbox {
     @Override
     public String where() {
         return where;
+    }
+
+    /**
+     * How long one statement may take before it is cancelled ({@code icws.store.jdbc.statement-timeout}): a database
+     * that accepts and never answers fails the commit, it does not hold the connection's lane for good.
+     */
+    public JdbcOutbox statementTimeout(java.time.Duration timeout) {
+        this.statementTimeoutSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds()));
+        return this;
+    }
+
+    private PreparedStatement statement(Connection c, String sql) throws SQLException {
+        PreparedStatement statement = c.prepareStatement(sql);
+        statement.setQueryTimeout(statementTimeoutSeconds);
+        return statement;
     }
 
     @Override
@@ -227,7 +243,7 @@ public final class JdbcOutbox implements Outbox {
         }
         try (Connection c = dataSource.getConnection()) {
             long seq = 0;
-            try (PreparedStatement read = c.prepareStatement(schema.selectConnection())) {
+            try (PreparedStatement read = statement(c, schema.selectConnection())) {
                 read.setString(1, connection);
                 try (ResultSet rs = read.executeQuery()) {
                     if (rs.next()) {
@@ -281,7 +297,7 @@ public final class JdbcOutbox implements Outbox {
         long upTo = published.getOrDefault(connection, 0L);
         List<Entry> pending = new ArrayList<>();
         if (upTo > taken) {
-            try (PreparedStatement read = c.prepareStatement(schema.selectRecords())) {
+            try (PreparedStatement read = statement(c, schema.selectRecords())) {
                 read.setString(1, connection);
                 read.setLong(2, taken);
                 read.setLong(3, upTo);
@@ -387,7 +403,7 @@ public final class JdbcOutbox implements Outbox {
                 long last = first + Math.max(1, committed.size()) - 1;
                 Timestamp now = Timestamp.from(Instant.now());
                 if (current < 0) {
-                    try (PreparedStatement insert = c.prepareStatement(schema.insertConnection())) {
+                    try (PreparedStatement insert = statement(c, schema.insertConnection())) {
                         insert.setString(1, key);
                         insert.setLong(2, last);
                         insert.setString(3, state);
@@ -395,7 +411,7 @@ public final class JdbcOutbox implements Outbox {
                         insert.executeUpdate();
                     }
                 } else {
-                    try (PreparedStatement update = c.prepareStatement(state == null
+                    try (PreparedStatement update = statement(c, state == null
                             ? schema.updateConnectionSequence() : schema.updateConnection())) {
                         int i = 1;
                         update.setLong(i++, last);
@@ -408,7 +424,7 @@ public final class JdbcOutbox implements Outbox {
                     }
                 }
                 if (!committed.isEmpty()) {
-                    try (PreparedStatement insert = c.prepareStatement(schema.insertRecord())) {
+                    try (PreparedStatement insert = statement(c, schema.insertRecord())) {
                         insert.setString(1, key);
                         insert.setLong(2, first);
                         insert.setLong(3, last);
@@ -466,7 +482,7 @@ public final class JdbcOutbox implements Outbox {
 
     /** Locks the connection's row for this transaction: its newest sequence and state, or null when it has none. */
     private CommittedState lockConnection(Connection c, String key) throws SQLException {
-        try (PreparedStatement lock = c.prepareStatement(schema.lockConnection())) {
+        try (PreparedStatement lock = statement(c, schema.lockConnection())) {
             lock.setString(1, key);
             try (ResultSet rs = lock.executeQuery()) {
                 return rs.next() ? new CommittedState(rs.getLong(1), rs.getString(2)) : null;
@@ -603,7 +619,7 @@ public final class JdbcOutbox implements Outbox {
         try (Connection c = dataSource.getConnection()) {
             for (String connection : connections) {
                 Map<String, Long> taken = new HashMap<>();
-                try (PreparedStatement read = c.prepareStatement(schema.selectProgress())) {
+                try (PreparedStatement read = statement(c, schema.selectProgress())) {
                     read.setString(1, connection);
                     try (ResultSet rs = read.executeQuery()) {
                         while (rs.next()) {
@@ -616,7 +632,7 @@ public final class JdbcOutbox implements Outbox {
                     all = Math.min(all, taken.getOrDefault(target, 0L));
                 }
                 if (all > 0 && all != Long.MAX_VALUE) {
-                    try (PreparedStatement delete = c.prepareStatement(schema.deleteRecords())) {
+                    try (PreparedStatement delete = statement(c, schema.deleteRecords())) {
                         delete.setString(1, connection);
                         delete.setLong(2, all);
                         delete.executeUpdate();
@@ -661,7 +677,7 @@ public final class JdbcOutbox implements Outbox {
 
         /** Reads the target's progress for a connection (0: it took nothing of it yet). */
         long load(Connection c, String connection) throws SQLException {
-            try (PreparedStatement read = c.prepareStatement(schema.selectTargetProgress())) {
+            try (PreparedStatement read = statement(c, schema.selectTargetProgress())) {
                 read.setString(1, target);
                 read.setString(2, connection);
                 try (ResultSet rs = read.executeQuery()) {
@@ -700,14 +716,14 @@ public final class JdbcOutbox implements Outbox {
                 try {
                     for (Map.Entry<String, Long> e : batch.entrySet()) {
                         int updated;
-                        try (PreparedStatement update = c.prepareStatement(schema.updateProgress())) {
+                        try (PreparedStatement update = statement(c, schema.updateProgress())) {
                             update.setLong(1, e.getValue());
                             update.setString(2, target);
                             update.setString(3, e.getKey());
                             updated = update.executeUpdate();
                         }
                         if (updated == 0) {
-                            try (PreparedStatement insert = c.prepareStatement(schema.insertProgress())) {
+                            try (PreparedStatement insert = statement(c, schema.insertProgress())) {
                                 insert.setString(1, target);
                                 insert.setString(2, e.getKey());
                                 insert.setLong(3, e.getValue());

@@ -55,7 +55,8 @@ public final class JdbcStores {
             dataSource = found.iterator().next();
             where = "the runtime's data source";
         }
-        return new JdbcOutbox(dataSource, where, store.tablePrefix(), store.initializeSchema(), mapper);
+        return new JdbcOutbox(dataSource, where, store.tablePrefix(), store.initializeSchema(), mapper)
+                .statementTimeout(store.statementTimeout());
     }
 
     private static DataSource pool(CamelContext context, IcwsSettings.Store store, Secrets secrets, String where)

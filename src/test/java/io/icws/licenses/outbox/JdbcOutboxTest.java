@@ -263,6 +263,28 @@ class JdbcOutboxTest {
     }
 
     @Test
+    void aDatabaseThatDoesNotAnswerFailsTheCommitWithinTheStatementTimeout() throws Exception {
+        JdbcOutbox outbox = open().statementTimeout(java.time.Duration.ofSeconds(1));
+        outbox.claim("site-a");
+        outbox.commit("site-a", "{\"n\":1}", List.of(event("I3_A", 1)));
+        try (Connection blocker = dataSource.getConnection()) {
+            blocker.setAutoCommit(false);
+            try (Statement s = blocker.createStatement()) {
+                // another transaction holds the connection's row and never lets go: the commit waits on it
+                s.executeQuery("SELECT seq FROM icws_connection WHERE connection = 'site-a' FOR UPDATE").close();
+            }
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> outbox.commit("site-a", "{\"n\":2}", List.of(event("I3_B", 1))))
+                    .isInstanceOf(OutboxWriteException.class).hasMessageContaining("test database");
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(
+                    java.time.Duration.ofSeconds(15));
+            blocker.rollback();
+        }
+        assertThat(count("SELECT COUNT(*) FROM icws_record")).as("nothing of the failed batch").isEqualTo(1);
+        assertThat(outbox.commit("site-a", "{\"n\":2}", List.of(event("I3_B", 1))).sequence()).isEqualTo(2);
+    }
+
+    @Test
     void aSchemaNewerThanThisReleaseStopsTheStart() throws Exception {
         open().stop();
         opened.clear();
