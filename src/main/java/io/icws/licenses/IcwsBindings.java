@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.cluster.DataFolderOwnership;
@@ -22,6 +21,7 @@ import io.icws.licenses.notify.JmsTarget;
 import io.icws.licenses.notify.MailSettings;
 import io.icws.licenses.notify.TargetChecks;
 import io.icws.licenses.outbox.DeadLetters;
+import io.icws.licenses.outbox.FileOutbox;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.OutboxComponent;
 import io.icws.licenses.routes.EndpointTargetRoutes;
@@ -72,13 +72,19 @@ public final class IcwsBindings {
         Secrets secrets = new Secrets(context);
 
         ObjectMapper mapper = new ObjectMapper();
-        Outbox outbox = new Outbox(settings.outboxDirectory(), mapper, settings.outboxSegmentBytes());
+        // icws.store: the data folders (the default) or a database, shared by replicas on their own disks
+        Outbox outbox = settings.store().jdbc()
+                ? io.icws.licenses.outbox.JdbcStores.create(context, settings.store(), secrets, mapper)
+                : new FileOutbox(settings.outboxDirectory(), mapper, settings.outboxSegmentBytes());
         context.addService(outbox.asService(), true, true);
+        if (outbox.ownedPerConnection()) {
+            context.addRoutePolicyFactory(new io.icws.licenses.outbox.ReplayOwnership(outbox));
+        }
         DeadLetters deadLetters = new DeadLetters(settings.deadLetterDirectory(), mapper, outbox, Clock.systemUTC());
         if (settings.cluster().enabled()) {
             // one process owns the data folders; the routes of the others stand by
             DataFolderOwnership ownership = new DataFolderOwnership(context, settings.cluster().namespace(),
-                    settings.cluster().lockFolder(), settings.cluster().lockInterval());
+                    settings.cluster().lockFolder(), settings.cluster().lockInterval(), outbox.ownedPerConnection());
             context.addRoutePolicyFactory(ownership);
             registry.bind("icwsOwnership", ownership);
             org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(context);

@@ -55,10 +55,21 @@ final class StartupSummary {
                 : "email off");
         lines.add("  targets: " + String.join("; ", targets));
         lines.add("  " + observe(context));
-        lines.add("  outbox " + settings.outboxDirectory() + ", dead letters " + settings.deadLetterDirectory()
-                + " (sent again from its replay/ folder)");
         Object ownership = context.getRegistry().lookupByName("icwsOwnership");
-        if (ownership instanceof io.icws.licenses.cluster.DataFolderOwnership o) {
+        if (settings.store().jdbc()) {
+            Object outbox = context.getRegistry().lookupByName(io.icws.licenses.outbox.OutboxComponent.OUTBOX_BEAN);
+            lines.add("  states and outbox in the database store (" + (outbox instanceof io.icws.licenses.outbox.Outbox o
+                    ? o.where() : "jdbc") + "), dead letters " + settings.deadLetterDirectory()
+                    + " (sent again from its replay/ folder)");
+            if (ownership instanceof io.icws.licenses.cluster.DataFolderOwnership o) {
+                lines.add("  each connection is owned by one process at a time (cluster namespace " + o.namespace()
+                        + "-<id>): it watches it and delivers its events; other processes stand by for it");
+            }
+        } else {
+            lines.add("  outbox " + settings.outboxDirectory() + ", dead letters " + settings.deadLetterDirectory()
+                    + " (sent again from its replay/ folder)");
+        }
+        if (!settings.store().jdbc() && ownership instanceof io.icws.licenses.cluster.DataFolderOwnership o) {
             lines.add("  one process at a time owns these folders (cluster namespace " + o.namespace() + "): the "
                     + "connections and targets run in the one that owns them; another process stands by");
         }

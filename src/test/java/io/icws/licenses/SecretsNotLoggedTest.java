@@ -38,7 +38,7 @@ import static org.awaitility.Awaitility.await;
  * No secret reaches the log of a host that logs everything at TRACE — the HTTP client's wire and header
  * loggers and Camel's property resolution included: the whole flow (log in, subscribe, poll with camel-http, a
  * change delivered by mail with SMTP authentication and by JMS with a broker login, a session lost and made
- * again, log out) runs with every logger at TRACE and every line is searched. The ICWS, SMTP and JMS
+ * again, log out; the states and outbox in a database with a password) runs with every logger at TRACE and every line is searched. The ICWS, SMTP and JMS
  * passwords appear nowhere; the session cookie and CSRF token appear nowhere but in the HTTP client's own wire
  * and header lines (the README names those two loggers).
  */
@@ -47,6 +47,7 @@ class SecretsNotLoggedTest {
     private static final String PASSWORD = "Pw-7c1e9b2d-very-secret";
     private static final String SMTP_PASSWORD = "Smtp-5e0a77-secret";
     private static final String JMS_PASSWORD = "Jms-91b3f0-secret";
+    private static final String STORE_PASSWORD = "Store-4d2c88-secret";
     private static final List<String> HTTP_CLIENT_LOGGERS =
             List.of("org.apache.hc.client5.http.wire", "org.apache.hc.client5.http.headers");
 
@@ -98,6 +99,12 @@ class SecretsNotLoggedTest {
             main.addOverrideProperty("icws.notify.email.from", "icws@example.com");
             main.addOverrideProperty("icws.notify.email.username", "smtp-user");
             main.addOverrideProperty("icws.notify.email.password", SMTP_PASSWORD);
+            // the database store with its own pool (HikariCP logs its configuration at DEBUG)
+            main.addOverrideProperty("icws.store", "jdbc");
+            main.addOverrideProperty("icws.store.jdbc.url", "jdbc:h2:mem:secrets-" + System.nanoTime()
+                    + ";DB_CLOSE_DELAY=-1");
+            main.addOverrideProperty("icws.store.jdbc.username", "sa");
+            main.addOverrideProperty("icws.store.jdbc.password", STORE_PASSWORD);
             main.start();
             try {
                 // the routes start once this process owns the data folders (a moment after the start)
@@ -125,7 +132,7 @@ class SecretsNotLoggedTest {
         assertThat(captured.events).anyMatch(e -> HTTP_CLIENT_LOGGERS.contains(e.getLoggerName()));
         String everything = render(captured.events, false);
         assertThat(everything).contains("Logged in to ICWS");
-        for (String secret : List.of(PASSWORD, SMTP_PASSWORD, JMS_PASSWORD)) {
+        for (String secret : List.of(PASSWORD, SMTP_PASSWORD, JMS_PASSWORD, STORE_PASSWORD)) {
             assertThat(everything).doesNotContain(secret);
         }
         String outsideTheHttpClient = render(captured.events, true);

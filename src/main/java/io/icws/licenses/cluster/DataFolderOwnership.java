@@ -50,7 +50,10 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
     private final String namespace;
     private final Path lockFolder;
     private final Duration lockInterval;
-    private volatile ClusteredRoutePolicy policy;
+    private final boolean perConnection;
+    /** One policy per namespace: the one namespace, or one per connection (and one for the replay). */
+    private final Map<String, ClusteredRoutePolicy> policies = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> led = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile CamelClusterService service;
 
     /**
@@ -59,10 +62,22 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
      * @param lockInterval how often the default file lock is tried and its heartbeat written
      */
     public DataFolderOwnership(CamelContext context, String namespace, Path lockFolder, Duration lockInterval) {
+        this(context, namespace, lockFolder, lockInterval, false);
+    }
+
+    /**
+     * @param perConnection true with a store owned per connection (the database store): each connection's route
+     *                      leads its own namespace {@code <namespace>-<id>}, the dead-letter replay
+     *                      {@code <namespace>-replay}, and the targets' routes run in every process (each delivers
+     *                      the records of the connections it owns)
+     */
+    public DataFolderOwnership(CamelContext context, String namespace, Path lockFolder, Duration lockInterval,
+                               boolean perConnection) {
         this.context = context;
         this.namespace = namespace;
         this.lockFolder = lockFolder;
         this.lockInterval = lockInterval;
+        this.perConnection = perConnection;
     }
 
     /** Our routes: those that read or write the data folders. */
@@ -74,14 +89,35 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
     @Override
     public RoutePolicy createRoutePolicy(CamelContext camelContext, String routeId, NamedNode route) {
         String from = route instanceof RouteDefinition r && r.getInput() != null ? r.getInput().getEndpointUri() : null;
-        return owned(routeId, from) ? policy() : null;
+        if (!owned(routeId, from)) {
+            return null;
+        }
+        if (!perConnection) {
+            return policy(namespace);
+        }
+        if (from != null && from.startsWith("icws:")) {
+            String id = camelContext.resolvePropertyPlaceholders(from.substring("icws:".length()));
+            int query = id.indexOf('?');
+            return policy(namespaceOf(query < 0 ? id : id.substring(0, query)));
+        }
+        if ("dead-letter-replay".equals(routeId)) {
+            return policy(namespace + "-replay");
+        }
+        return null; // a target's route: it runs everywhere, and delivers what the connections owned here commit
     }
 
-    /** The one policy all our routes share (made when the first route asks, after the runtime bound its services). */
-    private synchronized ClusteredRoutePolicy policy() {
+    /** The namespace of a connection when each has its own. */
+    public String namespaceOf(String connection) {
+        return perConnection ? namespace + "-" + connection : namespace;
+    }
+
+    /** The policy of a namespace (made when the first route asks, after the runtime bound its services). */
+    private synchronized ClusteredRoutePolicy policy(String ns) {
+        ClusteredRoutePolicy policy = policies.get(ns);
         if (policy == null) {
             try {
-                CamelClusterService chosen = ClusterServiceHelper.lookupService(context).orElse(null);
+                CamelClusterService chosen = service != null ? service
+                        : ClusterServiceHelper.lookupService(context).orElse(null);
                 if (chosen == null) {
                     chosen = boundInRegistryOnly();
                 }
@@ -93,15 +129,24 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
                     files.setAcquireLockDelay(lockInterval.toMillis(), TimeUnit.MILLISECONDS);
                     context.addService(files, true, true);
                     chosen = files;
-                    LOG.debug("No cluster service bound: the data folders are guarded by a file lock in {}", lockFolder);
+                    if (perConnection) {
+                        LOG.warn("icws.store=jdbc and no cluster service bound: a file lock in {} decides who owns each "
+                                + "connection, which only processes that see that folder share; replicas on their own "
+                                + "disks need a cluster service (a Kubernetes Lease: README, Replicas and Kubernetes)",
+                                lockFolder);
+                    } else {
+                        LOG.debug("No cluster service bound: the data folders are guarded by a file lock in {}",
+                                lockFolder);
+                    }
                 }
                 service = chosen;
-                ClusteredRoutePolicy made = ClusteredRoutePolicy.forNamespace(chosen, namespace);
+                ClusteredRoutePolicy made = ClusteredRoutePolicy.forNamespace(chosen, ns);
                 made.setCamelContext(context);
                 policy = made;
-                watchLeadership(chosen);
+                policies.put(ns, made);
+                watchLeadership(chosen, ns);
             } catch (Exception e) {
-                throw new IllegalStateException("Cannot set up the cluster policy of namespace " + namespace, e);
+                throw new IllegalStateException("Cannot set up the cluster policy of namespace " + ns, e);
             }
         }
         return policy;
@@ -125,19 +170,20 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
         return found;
     }
 
-    /** One line when this process comes to own the data folders, and one when it loses them. */
-    private void watchLeadership(CamelClusterService chosen) throws Exception {
-        CamelClusterView view = chosen.getView(namespace);
+    /** One line when this process comes to own a namespace, and one when it loses it. */
+    private void watchLeadership(CamelClusterService chosen, String ns) throws Exception {
+        CamelClusterView view = chosen.getView(ns);
+        String what = perConnection ? (ns.equals(namespace + "-replay") ? "the dead-letter replay"
+                : "connection " + ns.substring(namespace.length() + 1)) : "the data folders";
         org.apache.camel.cluster.CamelClusterEventListener.Leadership listener = (v, leader) -> {
             boolean ours = leader != null && leader.isLocal();
-            if (ours && !owned) {
-                owned = true;
-                LOG.info("This process owns the data folders now (cluster namespace {}): its connections and targets "
-                        + "start", namespace);
-            } else if (!ours && owned) {
-                owned = false;
-                LOG.warn("This process no longer owns the data folders (cluster namespace {}{}): its connections and "
-                        + "targets stop and stand by", namespace, leader == null ? "" : ", owner " + leader.getId());
+            if (ours && led.add(ns)) {
+                LOG.info("This process owns {} now (cluster namespace {}): {} start{}", what, ns,
+                        perConnection ? "its route and deliveries" : "its connections and targets",
+                        perConnection ? "s" : "");
+            } else if (!ours && led.remove(ns)) {
+                LOG.warn("This process no longer owns {} (cluster namespace {}{}): it stops and stands by", what, ns,
+                        leader == null ? "" : ", owner " + leader.getId());
             }
         };
         view.addEventListener(listener);
@@ -150,23 +196,49 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
         }, true, false);
     }
 
-    private volatile boolean owned;
-
-    /** True while this process leads the namespace (false before any route asked for the policy). */
+    /** True while this process leads the namespace, or with one per connection, all of them. */
     public boolean leads() {
-        ClusteredRoutePolicy p = policy;
+        if (policies.isEmpty()) {
+            return false;
+        }
+        for (ClusteredRoutePolicy p : policies.values()) {
+            if (!p.isLeader()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True while this process owns the connection (leads its namespace). */
+    public boolean leadsConnection(String connection) {
+        ClusteredRoutePolicy p = policies.get(namespaceOf(connection));
         return p != null && p.isLeader();
+    }
+
+    /** The namespaces this process leads now. */
+    public java.util.SortedSet<String> led() {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        policies.forEach((ns, p) -> {
+            if (p.isLeader()) {
+                names.add(ns);
+            }
+        });
+        return names;
     }
 
     /** The leader's member id, when the cluster service knows it. */
     public Optional<String> leader() {
+        return leader(namespace);
+    }
+
+    private Optional<String> leader(String ns) {
         CamelClusterService s = service;
         if (s == null) {
             return Optional.empty();
         }
         CamelClusterView view = null;
         try {
-            view = s.getView(namespace);
+            view = s.getView(ns);
             return view.getLeader().map(CamelClusterMember::getId);
         } catch (Exception e) {
             return Optional.empty();
@@ -175,7 +247,7 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
                 try {
                     s.releaseView(view);
                 } catch (Exception e) {
-                    LOG.debug("Releasing the cluster view {}: {}", namespace, e.toString());
+                    LOG.debug("Releasing the cluster view {}: {}", ns, e.toString());
                 }
             }
         }
@@ -203,6 +275,22 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
 
             @Override
             protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+                if (perConnection) {
+                    java.util.SortedSet<String> mine = led();
+                    builder.detail("namespace", namespace + "-<connection>");
+                    builder.detail("role", mine.isEmpty() ? "standby" : mine.size() == policies.size() ? "leader"
+                            : "leader of some");
+                    builder.detail("leads", String.join(",", mine));
+                    builder.detail("namespaces", policies.size());
+                    CamelClusterService s = service;
+                    if (s != null) {
+                        builder.detail("cluster.service", s.getId() == null ? s.getClass().getSimpleName() : s.getId());
+                    }
+                    builder.message(mine.isEmpty() ? "standing by: other processes own every connection"
+                            : "this process owns " + mine.size() + " of " + policies.size() + " namespaces");
+                    builder.up();
+                    return;
+                }
                 boolean leads = leads();
                 builder.detail("namespace", namespace);
                 builder.detail("role", leads ? "leader" : "standby");

@@ -32,7 +32,27 @@ public record IcwsSettings(
         Duration shutdownTimeout,
         Dsl dsl,
         Targets targets,
-        Cluster cluster) {
+        Cluster cluster,
+        Store store) {
+
+    /**
+     * Where the outbox and the license states live ({@code icws.store}).
+     *
+     * @param jdbc             false: files in the data folders (the default); true: a database
+     * @param url              {@code icws.store.jdbc.url}: the store's own connection pool (HikariCP); null: the
+     *                         host's {@code javax.sql.DataSource}
+     * @param username         {@code icws.store.jdbc.username}, or null
+     * @param dataSource       {@code icws.store.jdbc.data-source}: the name of the host's DataSource bean, or null
+     *                         (then the only DataSource in the registry)
+     * @param tablePrefix      {@code icws.store.jdbc.table-prefix}
+     * @param initializeSchema {@code icws.store.jdbc.initialize-schema}
+     * @param poolSize         {@code icws.store.jdbc.pool-size}
+     * @param connectTimeout   {@code icws.store.jdbc.connect-timeout}: how long a commit waits for a connection
+     * @param statementTimeout {@code icws.store.jdbc.statement-timeout}: how long one statement may take
+     */
+    public record Store(boolean jdbc, String url, String username, String dataSource, String tablePrefix,
+                        boolean initializeSchema, int poolSize, Duration connectTimeout, Duration statementTimeout) {
+    }
 
     /**
      * Who owns the data folders when several processes share them.
@@ -156,7 +176,32 @@ public record IcwsSettings(
                 r.duration("icws.shutdown.timeout", "5s"),
                 r.choice("icws.dsl", "yaml", Dsl.class),
                 targets(r),
-                cluster(r));
+                cluster(r),
+                store(r));
+    }
+
+    private static Store store(SettingsReader r) {
+        String kind = r.text("icws.store", "file").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!kind.equals("file") && !kind.equals("jdbc")) {
+            throw new InvalidSettingException("icws.store", "'" + kind + "' is not a store: file (the data folders) "
+                    + "or jdbc (a database: icws.store.jdbc.url)");
+        }
+        String url = r.optional("icws.store.jdbc.url").map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+        if (url != null && !url.startsWith("jdbc:")) {
+            throw new InvalidSettingException("icws.store.jdbc.url", "is not a JDBC URL (jdbc:postgresql://host:5432/db)");
+        }
+        if (url != null && url.toLowerCase(java.util.Locale.ROOT).contains("password=")) {
+            throw new InvalidSettingException("icws.store.jdbc.url", "holds a password: give it as "
+                    + "ICWS_STORE_JDBC_PASSWORD or icws.store.jdbc.password-file, never in the URL");
+        }
+        return new Store(kind.equals("jdbc"), url,
+                r.optional("icws.store.jdbc.username").map(String::trim).filter(v -> !v.isEmpty()).orElse(null),
+                r.optional("icws.store.jdbc.data-source").map(String::trim).filter(v -> !v.isEmpty()).orElse(null),
+                r.text("icws.store.jdbc.table-prefix", "icws_").trim(),
+                r.bool("icws.store.jdbc.initialize-schema", true),
+                r.integer("icws.store.jdbc.pool-size", 10, 1, 200),
+                r.duration("icws.store.jdbc.connect-timeout", "5s"),
+                r.duration("icws.store.jdbc.statement-timeout", "10s"));
     }
 
     private static Cluster cluster(SettingsReader r) {

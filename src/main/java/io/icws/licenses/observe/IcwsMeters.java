@@ -157,13 +157,13 @@ final class IcwsMeters {
     }
 
     /**
-     * {@code icws_connection_leader{connection}}: 1 while this process owns the data folders (and so watches the
-     * connection), 0 while it stands by; one gauge per configured connection, made once.
+     * {@code icws_connection_leader{connection}}: 1 while this process owns the connection (the data folders, or its own
+     * namespace with the database store), 0 while it stands by; one gauge per configured connection, made once.
      */
-    void leadership(List<String> connections, java.util.function.BooleanSupplier leads) {
+    void leadership(List<String> connections, java.util.function.Predicate<String> leads) {
         for (String connection : connections) {
             if (leaders.add(connection)) {
-                Gauge.builder("icws.connection.leader", leads, l -> l.getAsBoolean() ? 1 : 0).strongReference(true)
+                Gauge.builder("icws.connection.leader", leads, l -> l.test(connection) ? 1 : 0).strongReference(true)
                         .tag("connection", connection)
                         .description("1 while this process watches the connection, 0 while it stands by")
                         .register(registry);

@@ -155,7 +155,7 @@ public final class IcwsObserver {
                     Object settings = context.getRegistry().lookupByName("icwsSettings");
                     if (ownership instanceof io.icws.licenses.cluster.DataFolderOwnership o
                             && settings instanceof io.icws.licenses.config.IcwsSettings s) {
-                        found.leadership(s.connections(), o::leads);
+                        found.leadership(s.connections(), o::leadsConnection);
                     }
                     // the connections and targets that started before the registry was there
                     watches().forEach(found::connection);

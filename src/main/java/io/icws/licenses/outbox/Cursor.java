@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * number, one write per event, no fsync). Losing the newest value — only an operating-system crash can —
  * means the target gets a few events again after the restart, with the same ids: at least once.
  */
-final class Cursor implements AutoCloseable {
+final class Cursor implements TargetProgress, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Cursor.class);
     private static final int WIDTH = 20;
@@ -72,6 +72,16 @@ final class Cursor implements AutoCloseable {
     }
 
     /** Moves the cursor forward; never back. */
+    @Override
+    public boolean hasTaken(Outbox.Entry entry) {
+        return entry.sequence() <= value;
+    }
+
+    @Override
+    public void advance(Outbox.Entry entry) throws IOException {
+        advance(entry.sequence());
+    }
+
     void advance(long sequence) throws IOException {
         if (sequence > value) {
             write(sequence);

@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TargetQueue {
 
     private final String target;
-    private final Cursor cursor;
-    private final Outbox outbox;
+    private final TargetProgress progress;
+    private final Runnable afterTaken;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Outbox.Entry> pending = new ArrayDeque<>();
@@ -35,10 +35,14 @@ public final class TargetQueue {
     private long delivered;
     private long deadLettered;
 
-    TargetQueue(String target, Cursor cursor, Outbox outbox) {
+    /**
+     * @param progress   what the target has taken, kept by the store
+     * @param afterTaken run now and then after events were taken (the store deletes what every target has)
+     */
+    TargetQueue(String target, TargetProgress progress, Runnable afterTaken) {
         this.target = target;
-        this.cursor = cursor;
-        this.outbox = outbox;
+        this.progress = progress;
+        this.afterTaken = afterTaken;
     }
 
     public String target() {
@@ -50,7 +54,7 @@ public final class TargetQueue {
         try {
             boolean added = false;
             for (Outbox.Entry entry : entries) {
-                if (entry.isFor(target) && entry.sequence() > cursor.value()) {
+                if (entry.isFor(target) && !progress.hasTaken(entry)) {
                     pending.addLast(entry);
                     added = true;
                 }
@@ -117,7 +121,7 @@ public final class TargetQueue {
             if (pending.peekFirst() != entry) {
                 throw new IllegalStateException("outbox target " + target + " took an event out of order");
             }
-            cursor.advance(entry.sequence());
+            progress.advance(entry);
             pending.removeFirst();
             state = State.DRAINING;
             lastError = null;
@@ -137,7 +141,7 @@ public final class TargetQueue {
             lock.unlock();
         }
         if (cleanup) {
-            outbox.deleteTakenSegments();
+            afterTaken.run();
         }
     }
 
@@ -204,17 +208,30 @@ public final class TargetQueue {
         }
     }
 
-    /** Stops every wait and closes the cursor file (its value stays on disk). */
+    /** Stops every wait and closes the progress (its value stays stored). */
     void close() {
         stopWaiting();
-        cursor.close();
+        progress.close();
     }
 
-    /** The sequence of the last event taken. */
-    long cursor() {
+    /** What the target has taken. */
+    TargetProgress progress() {
+        return progress;
+    }
+
+    /**
+     * Drops the queued events of a connection this process no longer owns (they stay stored for its new owner),
+     * except the head: it may be under way to the target right now.
+     *
+     * @return how many were dropped
+     */
+    int drop(String connection) {
         lock.lock();
         try {
-            return cursor.value();
+            int before = pending.size();
+            Outbox.Entry head = pending.peekFirst();
+            pending.removeIf(e -> e != head && java.util.Objects.equals(connection, e.connection()));
+            return before - pending.size();
         } finally {
             lock.unlock();
         }

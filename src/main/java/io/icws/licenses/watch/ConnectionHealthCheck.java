@@ -32,6 +32,12 @@ final class ConnectionHealthCheck extends AbstractHealthCheck {
         if (watch.settings() != null) {
             builder.detail("user", watch.settings().user());
         }
+        String storeProblem = watch.storeProblem();
+        if (storeProblem != null) {
+            builder.detail("reason", storeProblem);
+            builder.message(storeProblem).down();
+            return;
+        }
         if (status == null) {
             builder.message("not started").down();
             return;

@@ -87,6 +87,7 @@ public class LicenseWatch implements HttpClientConfigurer {
     private Consumer schedule;
     private ConnectionHealthCheck health;
     private volatile String stateProblem;
+    private volatile String storeProblem;
     private SerialExecutor lane;
     private String serverIdentity;
     private boolean outboxOpened;
@@ -132,7 +133,9 @@ public class LicenseWatch implements HttpClientConfigurer {
 
     /** The state as the state file has it (read only: a standby, or the start-up summary, writes nothing). */
     private LicenseTracker loadTracker() {
-        return new LicenseTracker(id, serverIdentity, settings.user(), settings.stateDirectory(), Clock.systemUTC());
+        // a store that keeps the states itself (the database) has no state file: the replicas share its state
+        return new LicenseTracker(id, serverIdentity, settings.user(),
+                outbox.keepsStates() ? null : settings.stateDirectory(), Clock.systemUTC());
     }
 
     /**
@@ -147,14 +150,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         prepare(context);
         outbox.start(); // the first user opens it
         outboxOpened = true;
-        // the committed state is the newer of the state file (a checkpoint) and the outbox's newest record, read
-        // now: another process may have committed since this one last ran the connection
-        tracker = loadTracker();
-        Outbox.CommittedState recorded = outbox.lastState(id);
-        if (recorded != null) {
-            tracker.startFrom(recorded.state(), recorded.sequence());
-        }
-        outbox.reserveAbove(tracker.committedRecord());
+        boolean claimed = claim();
         ConnectionSettings s = settings;
         if (s.tls().insecure()) {
             LOG.warn("Connection {}: icws.tls.insecure=true: ICWS server certificates and host names are NOT checked. "
@@ -170,7 +166,65 @@ public class LicenseWatch implements HttpClientConfigurer {
         }
         schedule = scheduleResubscription(context, s, component);
         component.register(this);
-        connection.start(component.firstLoginDelay());
+        if (claimed) {
+            connection.start(component.firstLoginDelay());
+        } else {
+            claimAgain(1);
+        }
+    }
+
+    /**
+     * This process owns the connection now: the store is told (the database store reads its state and queues what
+     * its targets have not taken; the file store owns everything already), and the committed state is loaded — the
+     * newer of the state file (a checkpoint) and the outbox's newest record, read now: another process may have
+     * committed since this one last ran the connection.
+     *
+     * @return false when the store cannot be read now (the session waits for it: starting from no state would
+     *         report every license as new and overwrite the committed state)
+     */
+    private boolean claim() {
+        try {
+            outbox.claim(id);
+        } catch (IOException | RuntimeException e) {
+            if (storeProblem == null) {
+                LOG.error("Connection {}: its committed state cannot be read from {} ({}); it logs in once the store "
+                        + "answers", id, outbox.where(), Failures.describe(e));
+            }
+            storeProblem = "the store " + outbox.where() + " cannot be read: " + Failures.describe(e);
+            return false;
+        }
+        if (storeProblem != null) {
+            LOG.info("Connection {}: the store {} answers again; logging in", id, outbox.where());
+            storeProblem = null;
+        }
+        tracker = loadTracker();
+        Outbox.CommittedState recorded = outbox.lastState(id);
+        if (recorded != null) {
+            tracker.startFrom(recorded.state(), recorded.sequence());
+        }
+        outbox.reserveAbove(tracker.committedRecord());
+        return true;
+    }
+
+    /** Tries the store again after the retry delay (doubled each time, up to the maximum), then starts the session. */
+    private void claimAgain(int attempt) {
+        long wait = Math.min(settings.retryMaxDelay().toMillis(),
+                settings.retryInitialDelay().toMillis() << Math.min(attempt - 1, 10));
+        scheduler.schedule(() -> lane.execute(() -> {
+            if (!outboxOpened) {
+                return; // stopped meanwhile
+            }
+            if (claim()) {
+                connection.start(java.time.Duration.ZERO);
+            } else {
+                claimAgain(attempt + 1);
+            }
+        }), wait, TimeUnit.MILLISECONDS);
+    }
+
+    /** Why the connection's committed state cannot be read now, or null. */
+    public String storeProblem() {
+        return storeProblem;
     }
 
     /**
@@ -226,6 +280,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         cutPolls();
         if (outboxOpened) {
             outboxOpened = false;
+            outbox.letGo(id); // its new owner delivers what is left of it
             try {
                 outbox.stop(); // the last user closes it
             } catch (IOException e) {
@@ -386,6 +441,17 @@ public class LicenseWatch implements HttpClientConfigurer {
                 Outbox.Committed committed = outbox.commit(id, tracker.pendingStateJson(), batch.events());
                 tracker.committed(committed.sequence());
                 stats.committed(committed.entries());
+            } catch (io.icws.licenses.outbox.OutboxFencedException e) {
+                // another process committed for this connection: go on from its state, not from ours
+                LOG.error("Connection {}: {}", id, e.getMessage());
+                tracker = loadTracker();
+                Outbox.CommittedState theirs = outbox.lastState(id);
+                if (theirs != null) {
+                    tracker.startFrom(theirs.state(), theirs.sequence());
+                }
+                awaitingSnapshot = true;
+                connection.receivingFailed(batch.session(), e);
+                return;
             } catch (RuntimeException e) {
                 tracker.rollback();
                 awaitingSnapshot = true;

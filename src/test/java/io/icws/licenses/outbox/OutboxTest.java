@@ -39,7 +39,7 @@ class OutboxTest {
     }
 
     private Outbox open() throws Exception {
-        Outbox outbox = new Outbox(dir, new ObjectMapper());
+        Outbox outbox = new FileOutbox(dir, new ObjectMapper());
         outbox.start();
         opened.add(outbox);
         return outbox;
@@ -329,7 +329,7 @@ class OutboxTest {
     }
 
     private Outbox openWithSegmentBytes(long bytes) throws Exception {
-        Outbox outbox = new Outbox(dir, new ObjectMapper(), bytes);
+        Outbox outbox = new FileOutbox(dir, new ObjectMapper(), bytes);
         outbox.start();
         opened.add(outbox);
         return outbox;

@@ -65,7 +65,7 @@ class TargetOutageTest {
 
     @BeforeEach
     void openOutbox() throws Exception {
-        outbox = new Outbox(dir.resolve("outbox"), mapper);
+        outbox = new FileOutbox(dir.resolve("outbox"), mapper);
         outbox.start();
         deadLetters = new DeadLetters(dir.resolve("dead-letter"), mapper, outbox, Clock.systemUTC());
         log.start();

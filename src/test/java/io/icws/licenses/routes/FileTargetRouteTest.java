@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.notify.ChangeFormats;
 import io.icws.licenses.notify.FileTargetSync;
 import io.icws.licenses.outbox.DeadLetters;
+import io.icws.licenses.outbox.FileOutbox;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.OutboxComponent;
 import io.icws.licenses.state.ChangeType;
@@ -121,7 +122,7 @@ class FileTargetRouteTest {
     }
 
     private WatchedSync start(String dsl, boolean failFirst) throws Exception {
-        outbox = new Outbox(folder.resolve("outbox"), new ObjectMapper());
+        outbox = new FileOutbox(folder.resolve("outbox"), new ObjectMapper());
         outbox.start();
         WatchedSync sync = new WatchedSync(failFirst);
         sync.outbox = outbox;

@@ -49,7 +49,7 @@ final class RoutesHarness implements AutoCloseable {
 
     IcwsSimulator simulator;
     final Path folder;
-    final Path changes;
+    Path changes;
     final Path deadLetters;
     final Map<String, String> settings = new LinkedHashMap<>();
     /** Every JMS message received so far, in order: one per delivery. */
@@ -103,6 +103,13 @@ final class RoutesHarness implements AutoCloseable {
     void replaceSimulator(IcwsSimulator replacement) {
         simulator.close();
         simulator = replacement;
+    }
+
+    /** The file target writes into this folder (shared by several harnesses: replicas on their own disks). */
+    RoutesHarness changesIn(Path folder) {
+        changes = folder;
+        settings.put("icws.notify.file.directory", folder.toString());
+        return this;
     }
 
     RoutesHarness with(String key, String value) {
