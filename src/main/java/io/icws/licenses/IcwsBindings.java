@@ -84,7 +84,8 @@ public final class IcwsBindings {
         if (settings.cluster().enabled()) {
             // one process owns the data folders; the routes of the others stand by
             DataFolderOwnership ownership = new DataFolderOwnership(context, settings.cluster().namespace(),
-                    settings.cluster().lockFolder(), settings.cluster().lockInterval(), outbox.ownedPerConnection());
+                    settings.cluster().lockFolder(), settings.cluster().lockInterval(), outbox.ownedPerConnection())
+                    .serviceName(settings.cluster().service());
             context.addRoutePolicyFactory(ownership);
             registry.bind("icwsOwnership", ownership);
             org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(context);

@@ -55,6 +55,7 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
     private final Map<String, ClusteredRoutePolicy> policies = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> led = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile CamelClusterService service;
+    private volatile String serviceName;
 
     /**
      * @param namespace    the cluster namespace every route of ours shares ({@code icws.cluster.namespace})
@@ -116,8 +117,10 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
         ClusteredRoutePolicy policy = policies.get(ns);
         if (policy == null) {
             try {
-                CamelClusterService chosen = service != null ? service
-                        : ClusterServiceHelper.lookupService(context).orElse(null);
+                CamelClusterService chosen = service != null ? service : named();
+                if (chosen == null) {
+                    chosen = ClusterServiceHelper.lookupService(context).orElse(null);
+                }
                 if (chosen == null) {
                     chosen = boundInRegistryOnly();
                 }
@@ -163,11 +166,44 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
             return null;
         }
         CamelClusterService found = ClusterServiceSelectors.DEFAULT_SELECTOR.select(bound).orElse(null);
+        if (found == null) {
+            // several and none preferred: guessing would be a silent file lock, or the wrong service
+            java.util.List<String> ids = bound.stream().map(b -> b.getId() == null ? b.getClass().getSimpleName()
+                    : b.getId()).sorted().toList();
+            throw new io.icws.licenses.config.InvalidSettingException("icws.cluster.service", "is needed: "
+                    + bound.size() + " cluster services are bound (" + String.join(", ", ids) + "); name the bean "
+                    + "our routes use (a RebalancingCamelClusterService wrapping the other, for one)");
+        }
         if (found != null) {
             context.addService(found, true, true);
             LOG.debug("The data folders are guarded by the cluster service bound in the registry: {}", found);
         }
         return found;
+    }
+
+    /**
+     * The cluster service named by {@code icws.cluster.service}, made a service of the context if it is only in the
+     * registry; null when no name is given.
+     */
+    private CamelClusterService named() throws Exception {
+        if (serviceName == null) {
+            return null;
+        }
+        CamelClusterService found = context.getRegistry().lookupByNameAndType(serviceName, CamelClusterService.class);
+        if (found == null) {
+            throw new io.icws.licenses.config.InvalidSettingException("icws.cluster.service", "names no "
+                    + "CamelClusterService bean ('" + serviceName + "')");
+        }
+        if (!context.hasService(found)) {
+            context.addService(found, true, true);
+        }
+        return found;
+    }
+
+    /** {@code icws.cluster.service}: the bean name of the cluster service to use; null: the one bound. */
+    public DataFolderOwnership serviceName(String name) {
+        this.serviceName = name;
+        return this;
     }
 
     /** One line when this process comes to own a namespace, and one when it loses it. */

@@ -61,8 +61,9 @@ public record IcwsSettings(
      * @param namespace    the cluster namespace all routes share
      * @param lockFolder   where the default file lock lives when the runtime binds no cluster service
      * @param lockInterval how often that lock is tried and its heartbeat written
+     * @param service      {@code icws.cluster.service}: the bean name of the cluster service to use, or null
      */
-    public record Cluster(boolean enabled, String namespace, Path lockFolder, Duration lockInterval) {
+    public record Cluster(boolean enabled, String namespace, Path lockFolder, Duration lockInterval, String service) {
     }
 
     /** Which of the two route sets the jar runs. */
@@ -213,7 +214,8 @@ public record IcwsSettings(
         Path lockFolder = r.optional("icws.cluster.file.root").filter(v -> !v.isBlank()).map(Path::of)
                 .orElse(r.path("icws.outbox.directory"));
         return new Cluster(r.bool("icws.cluster.enabled", true), namespace, lockFolder,
-                r.duration("icws.cluster.file.acquire-lock-interval", "1s"));
+                r.duration("icws.cluster.file.acquire-lock-interval", "1s"),
+                r.optional("icws.cluster.service").map(String::trim).filter(v -> !v.isEmpty()).orElse(null));
     }
 
     private static Targets targets(SettingsReader r) {

@@ -239,6 +239,91 @@ class KubernetesLeaseReplicasTest {
      * This is why {@code docs/kubernetes/deployment.yaml} probes readiness on the liveness path: with
      * {@code /observe/health/ready} an outage of the CIC server or of a target would move the ownership.
      */
+    /**
+     * Three replicas on their own disks with the database store (one database: an H2 in this JVM, as PostgreSQL
+     * would be for pods), each with a {@code RebalancingCamelClusterService} over its Lease service, bound by code and
+     * named by {@code icws.cluster.service}: six connections, each with its own Lease, spread two per replica; each
+     * has one session, and each reports its user's change once.
+     */
+    @Test
+    void withTheDatabaseStoreARebalancingServiceSpreadsTheConnectionsOverTheReplicas() throws Exception {
+        List<String> pods = List.of("pod-a", "pod-b", "pod-c");
+        List<String> connections = List.of("c1", "c2", "c3", "c4", "c5", "c6");
+        String database = "jdbc:h2:mem:rebalance-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1";
+        List<RoutesHarness> replicas = new java.util.ArrayList<>();
+        try {
+            for (String pod : pods) {
+                runningPod(pod);
+            }
+            for (String pod : pods) {
+                KubernetesClusterService lease = new KubernetesClusterService();
+                lease.setLeaseResourceType(org.apache.camel.component.kubernetes.cluster.LeaseResourceType.Lease);
+                lease.setKubernetesResourceName(LEASE_PREFIX);
+                lease.setClusterLabels(LABELS);
+                lease.setPodName(pod);
+                lease.setLeaseDurationMillis(2000);
+                lease.setRenewDeadlineMillis(1000);
+                lease.setRetryPeriodMillis(200);
+                RoutesHarness h = new RoutesHarness("yaml", "sse",
+                        java.nio.file.Files.createDirectories(folder.resolve(pod)), 0);
+                h.replaceSimulator(simulator);
+                h.changesIn(folder.resolve("changes"))
+                        .bind("icwsCluster", new org.apache.camel.support.cluster.RebalancingCamelClusterService(lease,
+                                300))
+                        .with("icws.cluster.service", "icwsCluster")
+                        .with("icws.store", "jdbc")
+                        .with("icws.store.jdbc.url", database)
+                        .with("icws.server", simulator.baseUri().toString())
+                        .with("icws.notify.jms.enabled", "false")
+                        .with("icws.notify.email.enabled", "false");
+                for (String c : connections) {
+                    h.with("icws.connections." + c + ".user", "agent1");
+                }
+                replicas.add(h.start());
+            }
+
+            // each replica ends up with two of the six connections, and each connection has exactly one owner
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                Set<String> all = new java.util.TreeSet<>();
+                for (RoutesHarness h : replicas) {
+                    Set<String> mine = leadConnections(h);
+                    assertThat(mine).as("connections of one replica").hasSize(2);
+                    all.addAll(mine);
+                }
+                assertThat(all).containsExactlyElementsOf(connections);
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> simulator.openStreams() == 6);
+            await().atMost(Duration.ofSeconds(30)).until(() -> replicas.get(0).fileEvents().size() >= 18);
+
+            simulator.setLicenseAssigned("agent1", STATION, false); // every connection watches agent1
+            await().atMost(Duration.ofSeconds(30)).until(() -> replicas.get(0).fileEvents(STATION, "unassigned")
+                    .size() >= 6);
+            List<JsonNode> events = replicas.get(0).fileEvents();
+            assertThat(events).extracting(e -> e.path("data").path("changeType").asText())
+                    .as("three licenses observed once per connection, wherever it moved, and the change once each")
+                    .containsOnly("observed", "unassigned").hasSize(18 + 6);
+            Set<String> ids = new HashSet<>();
+            events.forEach(e -> assertThat(ids.add(e.path("id").asText())).as("id %s twice", e.path("id")).isTrue());
+        } finally {
+            for (RoutesHarness h : replicas) {
+                h.stop();
+            }
+        }
+    }
+
+    /** The connections a replica owns now (the namespaces icws-<id> it leads). */
+    private static Set<String> leadConnections(RoutesHarness h) {
+        io.icws.licenses.cluster.DataFolderOwnership ownership = h.context().getRegistry()
+                .lookupByNameAndType("icwsOwnership", io.icws.licenses.cluster.DataFolderOwnership.class);
+        Set<String> mine = new java.util.TreeSet<>();
+        for (String ns : ownership.led()) {
+            if (!ns.equals("icws-replay")) {
+                mine.add(ns.substring("icws-".length()));
+            }
+        }
+        return mine;
+    }
+
     @Test
     void aHolderWhosePodIsNotReadyLosesTheLeaseToTheOther() throws Exception {
         runningPod("pod-a");

@@ -50,6 +50,7 @@ final class RoutesHarness implements AutoCloseable {
     IcwsSimulator simulator;
     final Path folder;
     Path changes;
+    private final java.util.Map<String, Object> beans = new java.util.LinkedHashMap<>();
     final Path deadLetters;
     final Map<String, String> settings = new LinkedHashMap<>();
     /** Every JMS message received so far, in order: one per delivery. */
@@ -112,6 +113,12 @@ final class RoutesHarness implements AutoCloseable {
         return this;
     }
 
+    /** A bean the runtime binds by code before it starts (a host's own cluster service, say). */
+    RoutesHarness bind(String name, Object bean) {
+        beans.put(name, bean);
+        return this;
+    }
+
     RoutesHarness with(String key, String value) {
         settings.put(key, value);
         return this;
@@ -135,6 +142,7 @@ final class RoutesHarness implements AutoCloseable {
     RoutesHarness start() throws Exception {
         main = IcwsLicenseRoutesApplication.createMain();
         settings.forEach(main::addOverrideProperty);
+        beans.forEach(main::bind);
         main.start();
         return this;
     }
