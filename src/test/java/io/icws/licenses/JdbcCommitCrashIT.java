@@ -1,14 +1,10 @@
 package io.icws.licenses;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import io.icws.licenses.support.PausePoint;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,36 +18,11 @@ import static org.awaitility.Awaitility.await;
  * the database. Either way each change is delivered once (the file target names a file by the event id: a
  * delivery made again after a crash has the same id) and the next change is a change.
  */
-class JdbcCommitCrashIT extends JarTestSupport {
-
-    private EmbeddedPostgres postgres;
-
-    @BeforeEach
-    void database() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterEach
-    void stopDatabase() throws IOException {
-        postgres.close();
-    }
-
-    private JarProcess jar(String name, String... extra) throws IOException {
-        Path own = Files.createDirectories(tmp.resolve(name));
-        String[] args = {"-Dicws.store=jdbc", "-Dicws.store.jdbc.url=" + postgres.getJdbcUrl("postgres", "postgres"),
-            "-Dicws.store.jdbc.username=postgres", "-Dicws.cluster.file.root=" + tmp.resolve("lock"),
-            "-Dicws.cluster.file.acquire-lock-interval=200",
-            "-Dicws.state.directory=" + own.resolve("state"), "-Dicws.outbox.directory=" + own.resolve("outbox"),
-            "-Dicws.dead-letter.directory=" + own.resolve("dead-letter")};
-        String[] all = new String[args.length + extra.length];
-        System.arraycopy(args, 0, all, 0, args.length);
-        System.arraycopy(extra, 0, all, args.length, extra.length);
-        return startJar(name, all);
-    }
+class JdbcCommitCrashIT extends JdbcJarTestSupport {
 
     private void killAt(String point) throws Exception {
         Path paused = tmp.resolve("paused");
-        JarProcess first = jar("first", "-Dicws.test.pause-at=" + point, "-Dicws.test.pause-file=" + paused);
+        JarProcess first = jdbcJar("first", "-Dicws.test.pause-at=" + point, "-Dicws.test.pause-file=" + paused);
         await().atMost(Duration.ofSeconds(60)).until(() -> delivered().size() >= 3); // the first snapshot
         simulator.setLicenseAssigned("agent1", STATION, false);
         await("the jar reaches " + point).atMost(Duration.ofSeconds(30)).until(() -> Files.exists(paused));
@@ -59,7 +30,7 @@ class JdbcCommitCrashIT extends JarTestSupport {
     }
 
     private void theNextOwnerFinishesTheJob() throws Exception {
-        jar("second");
+        jdbcJar("second");
         await().atMost(Duration.ofSeconds(60)).until(() -> of(STATION, "unassigned").size() == 1);
         simulator.setLicenseAssigned("agent1", STATION, true);
         await().atMost(Duration.ofSeconds(60)).until(() -> of(STATION, "assigned").size() == 1);

@@ -1,12 +1,8 @@
 package io.icws.licenses;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,36 +14,13 @@ import static org.awaitility.Awaitility.await;
  * them. Killing the owner (SIGKILL) hands the connection over: the other starts from the state in the database, so
  * the change made while nobody watched is reported once, as a change, with an id of its own.
  */
-class JdbcStoreProcessIT extends JarTestSupport {
-
-    private EmbeddedPostgres postgres;
-
-    @BeforeEach
-    void database() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterEach
-    void stopDatabase() throws IOException {
-        postgres.close();
-    }
-
-    private JarProcess replica(String name) throws IOException {
-        Files.createDirectories(tmp.resolve(name));
-        return startJar(name, "-Dicws.store=jdbc",
-                "-Dicws.store.jdbc.url=" + postgres.getJdbcUrl("postgres", "postgres"),
-                "-Dicws.store.jdbc.username=postgres",
-                "-Dicws.cluster.file.root=" + tmp.resolve("shared-lock"),
-                "-Dicws.state.directory=" + tmp.resolve(name).resolve("state"),
-                "-Dicws.outbox.directory=" + tmp.resolve(name).resolve("outbox"),
-                "-Dicws.dead-letter.directory=" + tmp.resolve(name).resolve("dead-letter"));
-    }
+class JdbcStoreProcessIT extends JdbcJarTestSupport {
 
     @Test
     void aKilledOwnersConnectionGoesOnFromTheDatabaseOnTheOtherReplica() throws Exception {
-        JarProcess owner = replica("owner");
+        JarProcess owner = jdbcJar("owner");
         await().atMost(Duration.ofSeconds(60)).until(() -> delivered().size() == 3);
-        JarProcess standby = replica("standby");
+        JarProcess standby = jdbcJar("standby");
         await().atMost(Duration.ofSeconds(60)).until(() -> standby.log().contains("ICWS license routes"));
 
         owner.kill();

@@ -67,7 +67,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class FileOutbox implements Outbox {
+public final class FileOutbox extends SharedOutbox {
 
     /** The segment size when none is given: 8 MiB. */
     public static final long DEFAULT_SEGMENT_BYTES = 8L << 20;
@@ -100,8 +100,6 @@ public final class FileOutbox implements Outbox {
     private long durableBytes;
     private long nextSequence = 1;
     private boolean deletionAllowed;
-    /** How many users have it open ({@link #start()}). */
-    private int users;
     private final Set<String> targetsOfThisRun = new TreeSet<>();
     private boolean rollOverFailing;
     private boolean running;
@@ -136,33 +134,12 @@ public final class FileOutbox implements Outbox {
     }
 
     /**
-     * A user of the outbox starts (a connection's consumer, a target's consumer): the first one opens it — reads
-     * what the segments hold, cutting a torn last line. So a process that only stands by (its routes wait for the
-     * leadership of the data folder) never reads, cuts or writes the segments another process is writing.
+     * The first user opens it: reads what the segments hold, cutting a torn last line. So a process that only stands
+     * by (its routes wait for the leadership of the data folder) never reads, cuts or writes the segments another
+     * process is writing.
      */
     @Override
-    public synchronized void start() throws IOException {
-        if (users++ > 0) {
-            return;
-        }
-        try {
-            open();
-        } catch (IOException | RuntimeException e) {
-            users--;
-            throw e;
-        }
-    }
-
-    /** A user stops: the last one closes the outbox (what is committed stays on disk for the next owner). */
-    @Override
-    public synchronized void stop() throws IOException {
-        if (users == 0 || --users > 0) {
-            return;
-        }
-        close();
-    }
-
-    private void open() throws IOException {
+    void open() throws IOException {
         Files.createDirectories(directory);
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : files.sorted().toList()) {
@@ -187,27 +164,6 @@ public final class FileOutbox implements Outbox {
                 segments.size(), states.size(), nextSequence);
     }
 
-    /**
-     * The outbox as a service of the CamelContext: it opens nothing (its users do), and closes it, if still open,
-     * when the context stops, after the routes. Not a Camel service itself on purpose: routes call it as a bean,
-     * and Camel stops the services of a route's beans with the route.
-     */
-    @Override
-    public org.apache.camel.Service asService() {
-        FileOutbox outbox = this;
-        return new org.apache.camel.support.service.ServiceSupport() {
-            @Override
-            protected void doStop() throws IOException {
-                synchronized (outbox) {
-                    if (outbox.users > 0) {
-                        outbox.users = 0;
-                        outbox.close();
-                    }
-                }
-            }
-        };
-    }
-
     /** True while some user has it open. */
     @Override
     public synchronized boolean isOpen() {
@@ -218,7 +174,8 @@ public final class FileOutbox implements Outbox {
      * Closes the segment being written and forgets what was read: the next {@link #start()} reads the folder
      * afresh (another process may have written it meanwhile). What was not synced was never committed.
      */
-    private void close() throws IOException {
+    @Override
+    void close() throws IOException {
         running = false;
         if (current != null) {
             current.close();

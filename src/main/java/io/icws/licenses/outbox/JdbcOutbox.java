@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * last events again, with their ids — as the file store's cursors. Records every target of this run has taken are
  * deleted as progress is written.
  */
-public final class JdbcOutbox implements Outbox {
+public final class JdbcOutbox extends SharedOutbox {
 
     /** The pseudo-connection of events sent again by a replay (never a connection id: those start with a letter or digit). */
     public static final String REPLAY = "-";
@@ -90,7 +90,6 @@ public final class JdbcOutbox implements Outbox {
     private final Set<String> targetsOfThisRun = new TreeSet<>();
     private boolean deletionAllowed;
     private boolean schemaReady;
-    private int users;
     private boolean running;
     private ScheduledExecutorService flusher;
 
@@ -145,18 +144,12 @@ public final class JdbcOutbox implements Outbox {
     // ------------------------------------------------------------------------------------------ lifecycle
 
     @Override
-    public synchronized void start() throws IOException {
-        if (users++ > 0) {
-            return;
-        }
+    synchronized void open() {
         try {
             prepareSchema();
         } catch (SQLException e) {
             // the database is away: each connection waits for it when it claims (a target's route starts anyway)
             LOG.debug("The database store {} cannot be opened yet: {}", where, describe(e));
-        } catch (RuntimeException e) {
-            users--;
-            throw e;
         }
         running = true;
         flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -182,14 +175,7 @@ public final class JdbcOutbox implements Outbox {
     }
 
     @Override
-    public synchronized void stop() throws IOException {
-        if (users == 0 || --users > 0) {
-            return;
-        }
-        close();
-    }
-
-    private synchronized void close() {
+    synchronized void close() {
         running = false;
         flushQuietly();
         if (flusher != null) {
@@ -204,22 +190,6 @@ public final class JdbcOutbox implements Outbox {
         claimed.clear();
         published.clear();
         states.clear();
-    }
-
-    @Override
-    public org.apache.camel.Service asService() {
-        JdbcOutbox outbox = this;
-        return new org.apache.camel.support.service.ServiceSupport() {
-            @Override
-            protected void doStop() {
-                synchronized (outbox) {
-                    if (outbox.users > 0) {
-                        outbox.users = 0;
-                        outbox.close();
-                    }
-                }
-            }
-        };
     }
 
     @Override
