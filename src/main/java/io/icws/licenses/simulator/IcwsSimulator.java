@@ -102,6 +102,7 @@ public final class IcwsSimulator implements AutoCloseable {
     private final ArrayDeque<ReceivedRequest> receivedLog = new ArrayDeque<>(); // guarded by requestLog
     private final SecureRandom random = new SecureRandom();
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final java.util.concurrent.atomic.LongAdder keepAlives = new java.util.concurrent.atomic.LongAdder();
 
     private final Object lifecycle = new Object();
     private HttpServer server;
@@ -423,6 +424,15 @@ public final class IcwsSimulator implements AutoCloseable {
      */
     public int openStreams() {
         return openStreams.get();
+    }
+
+    /** Keep-alive comments written on event streams since the start, for a benchmark's count of them. */
+    public long keepAlivesWritten() {
+        return keepAlives.sum();
+    }
+
+    void keepAliveWritten() {
+        keepAlives.increment();
     }
 
     void streamOpened() {
