@@ -90,6 +90,7 @@ public final class IcwsConnection {
     private final Receiver receiver;
     private final Servers servers;
     private final Backoff backoff;
+    private final StreamWatchdog watchdogs;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     // owned by the lane
@@ -100,7 +101,7 @@ public final class IcwsConnection {
     private EventStream stream;
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> pollTimer;
-    private ScheduledFuture<?> watchdog;
+    private StreamWatchdog.Watch watchdog;
     private CompletableFuture<?> inFlight;
     private boolean loginInFlight;
     private CompletableFuture<IcwsClient.Login> loginRequest;
@@ -126,6 +127,17 @@ public final class IcwsConnection {
      */
     public IcwsConnection(ConnectionSettings settings, IcwsClient client, ScheduledExecutorService scheduler,
                           SerialExecutor lane, Receiver receiver, java.util.List<URI> servers) {
+        this(settings, client, scheduler, new StreamWatchdog(scheduler), lane, receiver, servers);
+    }
+
+    /**
+     * @param watchdogs the watchdog of the event streams, shared by the connections of a component (one timer for
+     *                  all their streams)
+     * @param lane      the connection's lane, shared with its consumer
+     */
+    public IcwsConnection(ConnectionSettings settings, IcwsClient client, ScheduledExecutorService scheduler,
+                          StreamWatchdog watchdogs, SerialExecutor lane, Receiver receiver, java.util.List<URI> servers) {
+        this.watchdogs = watchdogs;
         this.settings = settings;
         this.client = client;
         this.scheduler = scheduler;
@@ -666,27 +678,36 @@ public final class IcwsConnection {
         later(wait, this::subscribe);
     }
 
+    /**
+     * The stream is watched by the component's one watchdog, which reads the time of its last byte: a keep-alive
+     * costs the stream a time stamp and nothing here. Silent for {@code icws.sse.idle-timeout}, it is replaced.
+     */
     private void startWatchdog() {
         stopWatchdog();
-        long idle = settings.sseIdleTimeout().toNanos();
-        long period = Math.max(200, settings.sseIdleTimeout().toMillis() / 4);
-        watchdog = scheduler.scheduleWithFixedDelay(() -> onLane(() -> {
-            EventStream s = stream;
-            if (s != null && state != State.CLOSED && s.idleNanos() > idle) {
-                s.close();
-                stream = null;
-                stopWatchdog();
-                String problem = "no byte from the event stream of ICWS " + session.server() + " for "
-                        + settings.sseIdleTimeout().toMillis() + " ms (icws.sse.idle-timeout)";
-                // silence is a time-out: a hung server's sign as much as a refused connection is a gone one's
-                serverFailed(problem, new java.net.http.HttpTimeoutException(problem), () -> retryReceiving(problem));
-            }
-        }), period, period, TimeUnit.MILLISECONDS);
+        EventStream watched = stream;
+        watchdog = watchdogs.watch(watched, settings.sseIdleTimeout(), () -> onLane(() -> silent(watched)));
+    }
+
+    private void silent(EventStream s) {
+        if (s != stream || state == State.CLOSED) {
+            return; // replaced or closed meanwhile
+        }
+        watchdog = null;
+        if (s.idleNanos() <= settings.sseIdleTimeout().toNanos()) {
+            startWatchdog(); // a byte came just after the check
+            return;
+        }
+        s.close();
+        stream = null;
+        String problem = "no byte from the event stream of ICWS " + session.server() + " for "
+                + settings.sseIdleTimeout().toMillis() + " ms (icws.sse.idle-timeout)";
+        // silence is a time-out: a hung server's sign as much as a refused connection is a gone one's
+        serverFailed(problem, new java.net.http.HttpTimeoutException(problem), () -> retryReceiving(problem));
     }
 
     private void stopWatchdog() {
         if (watchdog != null) {
-            watchdog.cancel(false);
+            watchdog.cancel();
             watchdog = null;
         }
     }

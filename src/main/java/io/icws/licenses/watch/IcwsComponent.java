@@ -22,6 +22,7 @@ import javax.net.ssl.SSLContext;
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.SettingsReader;
 import io.icws.licenses.icws.IcwsTls;
+import io.icws.licenses.icws.StreamWatchdog;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
@@ -57,8 +58,8 @@ public class IcwsComponent extends DefaultComponent {
     private final Map<String, ExecutorService> pollPools = new ConcurrentHashMap<>();
     private final AtomicInteger started = new AtomicInteger();
     private ScheduledExecutorService scheduler;
+    private StreamWatchdog watchdog;
     private ExecutorService receivePool;
-    private ExecutorService httpPool;
     private volatile Instant stopDeadline;
 
     @Override
@@ -77,13 +78,16 @@ public class IcwsComponent extends DefaultComponent {
     protected void doStart() throws Exception {
         super.doStart();
         CamelContext context = getCamelContext();
-        scheduler = context.getExecutorServiceManager().newScheduledThreadPool(this, "icws-session", 2);
+        // Unbounded: every connection keeps a heartbeat here and waits its backoff, jitter and login spread here, so
+        // its queue grows with the connections. Camel's default profile bounds a scheduled pool's queue at 1,000
+        // tasks and then throws RejectedExecutionException ("Task rejected due queue size limit reached"): at 1,000
+        // connections logins, subscriptions and cron firings were lost that way. What waits here is a timer, small.
+        scheduler = context.getExecutorServiceManager().newScheduledThreadPool(this, "icws-session",
+                new ThreadPoolProfileBuilder("icws-session").poolSize(2).maxQueueSize(-1).build());
+        watchdog = new StreamWatchdog(scheduler);
         receivePool = context.getExecutorServiceManager().newThreadPool(this, "icws-receive",
                 new ThreadPoolProfileBuilder("icws-receive").poolSize(RECEIVE_THREADS).maxPoolSize(RECEIVE_THREADS)
                         .maxQueueSize(-1).allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
-        httpPool = context.getExecutorServiceManager().newThreadPool(this, "icws-http",
-                new ThreadPoolProfileBuilder("icws-http").poolSize(2).maxPoolSize(2).maxQueueSize(-1)
-                        .allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
         // Before Camel stops the routes: every connection logs out now, in parallel, by one deadline.
         context.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopping) ctx -> closeAll()));
     }
@@ -103,7 +107,6 @@ public class IcwsComponent extends DefaultComponent {
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdownNow(scheduler);
             getCamelContext().getExecutorServiceManager().shutdownNow(receivePool);
-            getCamelContext().getExecutorServiceManager().shutdownNow(httpPool);
         }
         super.doStop();
     }
@@ -154,6 +157,11 @@ public class IcwsComponent extends DefaultComponent {
         return scheduler;
     }
 
+    /** The one watchdog of every connection's event stream. */
+    StreamWatchdog streamWatchdog() {
+        return watchdog;
+    }
+
     ExecutorService receivePool() {
         return receivePool;
     }
@@ -186,7 +194,11 @@ public class IcwsComponent extends DefaultComponent {
                     .sslContext(ssl)
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .version(HttpClient.Version.HTTP_1_1)
-                    .executor(httpPool)
+                    // the client's own selector thread runs what follows a read: the stream's bytes, the answers'
+                    // dependents. Each of those only reads a little and hands work over (to a lane), never blocks;
+                    // an executor of its own cost a thread hand-over per read, every keep-alive comment of every
+                    // stream (half of a keep-alive's CPU, and two threads)
+                    .executor(Runnable::run)
                     .build();
         });
     }

@@ -162,7 +162,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         }
         receiver = stats.start(this, context, receiver); // meters, dev console, status page: they read this watch
         connection = new IcwsConnection(s, new IcwsClient(component.httpClient(s, ssl), s, s.maxEventBytes()),
-                component.scheduler(), lane, receiver, servers);
+                component.scheduler(), component.streamWatchdog(), lane, receiver, servers);
         health = new ConnectionHealthCheck(this);
         HealthCheckRegistry registry = HealthCheckRegistry.get(context);
         if (registry != null && !registry.register(health)) {
@@ -191,7 +191,12 @@ public class LicenseWatch implements HttpClientConfigurer {
         Consumer consumer = quartz.createConsumer(exchange -> {
             long jitter = s.subscribeJitter().toMillis();
             long wait = jitter == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitter);
-            component.scheduler().schedule(connection::resubscribe, wait, TimeUnit.MILLISECONDS);
+            try {
+                // the component's scheduler has no bound: 1,000 connections' firings wait there, none refused
+                component.scheduler().schedule(connection::resubscribe, wait, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("Connection {}: the scheduled subscription was not made: the component is stopping", id);
+            }
         });
         ServiceHelper.startService(consumer);
         return consumer;
