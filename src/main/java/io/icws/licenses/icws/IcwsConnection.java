@@ -120,6 +120,9 @@ public final class IcwsConnection {
     private volatile IcwsSession current;
     private volatile long currentGeneration;
     private volatile Status status = new Status(State.STARTING, null, null, "not connected yet", Instant.now());
+    private volatile boolean summarizedClose;
+    private volatile String closeProblem;
+    private volatile boolean hadSessionAtClose;
 
     /**
      * @param lane the connection's lane, shared with its consumer: every step of the connection (session and
@@ -159,10 +162,35 @@ public final class IcwsConnection {
      * unsubscribes and logs out, all by the deadline. The future completes when that is done or given up.
      */
     public CompletableFuture<Void> close(Instant deadline) {
+        return close(deadline, false);
+    }
+
+    /**
+     * As {@link #close(Instant)}; with {@code summarized}, a session that could not be logged out by the deadline is
+     * logged at DEBUG only and told by {@link #closeProblem()}, for the one summary line of a shutdown of many
+     * connections (the component's), instead of one WARN line per session.
+     */
+    public CompletableFuture<Void> close(Instant deadline, boolean summarized) {
+        if (summarized) {
+            summarizedClose = true; // a later close (the consumer's stop) does not undo it
+        }
         // a poll under way holds the lane until it ends: cut it now, not when the close gets its turn
         receiver.cutPolls();
         onLane(() -> doClose(deadline));
         return closed;
+    }
+
+    /**
+     * After a close: why its session could not be logged out cleanly by the deadline (or its log-in was given up),
+     * or null when it was, or when there was no session to log out.
+     */
+    public String closeProblem() {
+        return closeProblem;
+    }
+
+    /** After a close: whether there was a session (or a log-in under way) to log out. */
+    public boolean hadSessionAtClose() {
+        return hadSessionAtClose;
     }
 
     /** The scheduled re-subscription ({@code icws.subscribe.cron}), or a retry after a permanent failure. */
@@ -806,6 +834,7 @@ public final class IcwsConnection {
         generation++;
         currentGeneration = generation;
         status = new Status(State.CLOSED, status.server(), mode, "stopped", Instant.now());
+        hadSessionAtClose = open != null || loginInFlight;
         if (open != null) {
             logOut(open, "stopping");
         } else if (!loginInFlight) {
@@ -815,9 +844,14 @@ public final class IcwsConnection {
             CompletableFuture<IcwsClient.Login> request = loginRequest;
             scheduler.schedule(() -> {
                 if (request.cancel(true)) {
-                    LOG.warn("A log-in to ICWS {} as {} got no answer by the shutdown deadline (icws.shutdown.timeout); "
-                            + "given up. If the server still makes that session, it ends when the server times it out",
-                            status.server(), settings.user());
+                    closeProblem = "a log-in to ICWS " + status.server() + " got no answer by the deadline; given up";
+                    String line = "A log-in to ICWS {} as {} got no answer by the shutdown deadline (icws.shutdown.timeout); "
+                            + "given up. If the server still makes that session, it ends when the server times it out";
+                    if (summarizedClose) {
+                        LOG.debug(line, status.server(), settings.user());
+                    } else {
+                        LOG.warn(line, status.server(), settings.user());
+                    }
                 }
             }, Math.max(0, Duration.between(Instant.now(), by).toMillis()), TimeUnit.MILLISECONDS);
         }
@@ -837,8 +871,16 @@ public final class IcwsConnection {
                                 LOG.info("Unsubscribed and logged out of ICWS {} (session {}, {})", open.server(),
                                         open.sessionId(), why);
                             } else {
-                                LOG.warn("Could not log out of ICWS {} cleanly ({}); stopping anyway", open.server(),
-                                        unsubscribeProblem != null ? unsubscribeProblem : describeLogOut(unwrap(failure)));
+                                String problem = unsubscribeProblem != null ? unsubscribeProblem
+                                        : describeLogOut(unwrap(failure));
+                                closeProblem = problem;
+                                if (summarizedClose && deadline != null) {
+                                    LOG.debug("Could not log out of ICWS {} cleanly (session {}: {}); stopping anyway",
+                                            open.server(), open.sessionId(), problem);
+                                } else {
+                                    LOG.warn("Could not log out of ICWS {} cleanly ({}); stopping anyway", open.server(),
+                                            problem);
+                                }
                             }
                             return null;
                         }))

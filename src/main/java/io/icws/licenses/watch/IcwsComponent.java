@@ -4,9 +4,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
@@ -21,6 +23,7 @@ import javax.net.ssl.SSLContext;
 
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.SettingsReader;
+import io.icws.licenses.icws.IcwsConnection;
 import io.icws.licenses.icws.IcwsTls;
 import io.icws.licenses.icws.StreamWatchdog;
 import org.apache.camel.CamelContext;
@@ -61,6 +64,7 @@ public class IcwsComponent extends DefaultComponent {
     private StreamWatchdog watchdog;
     private ExecutorService receivePool;
     private volatile Instant stopDeadline;
+    private volatile Map<IcwsConnection, CompletableFuture<Void>> closingAll;
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -94,6 +98,13 @@ public class IcwsComponent extends DefaultComponent {
 
     @Override
     protected void doStop() throws Exception {
+        // the consumers stopped before the component: every close is over or given up by now
+        String summary = closedSummary();
+        if (summary != null) {
+            LOG.warn(summary);
+        }
+        closingAll = null;
+        stopDeadline = null;
         clients.clear();
         for (ExecutorService pool : pollPools.values()) {
             // a poll still waiting for a thread is abandoned, so its lane is not held for ever
@@ -111,13 +122,66 @@ public class IcwsComponent extends DefaultComponent {
         super.doStop();
     }
 
-    /** Starts closing every connection; their consumers wait for it when Camel stops them. */
+    /**
+     * Starts closing every connection; their consumers wait for it when Camel stops them. What could not be logged
+     * out by the deadline is told once, in one line, when the component stops ({@link #closedSummary()}); each
+     * session's detail is at DEBUG.
+     */
     void closeAll() {
         Instant deadline = Instant.now().plus(shutdownTimeout());
         stopDeadline = deadline;
+        Map<IcwsConnection, CompletableFuture<Void>> closing = new LinkedHashMap<>();
         for (LicenseWatch watch : watches) {
-            watch.close(deadline);
+            IcwsConnection c = watch.connection();
+            CompletableFuture<Void> closed = watch.close(deadline, true);
+            if (c != null) {
+                closing.put(c, closed);
+            }
         }
+        closingAll = closing;
+    }
+
+    /** True once {@link #closeAll()} runs: a connection's consumer leaves its stop's problems to the summary. */
+    boolean closingAll() {
+        return closingAll != null;
+    }
+
+    /**
+     * The one line on the sessions that {@link #closeAll()} could not log out within {@code icws.shutdown.timeout}:
+     * "N of M sessions …", with the first reason; null when every session was logged out (or there were none).
+     */
+    String closedSummary() {
+        Map<IcwsConnection, CompletableFuture<Void>> closing = closingAll;
+        if (closing == null) {
+            return null;
+        }
+        int sessions = 0;
+        int failed = 0;
+        String first = null;
+        for (Map.Entry<IcwsConnection, CompletableFuture<Void>> e : closing.entrySet()) {
+            IcwsConnection c = e.getKey();
+            boolean done = e.getValue().isDone();
+            if (!c.hadSessionAtClose() && done) {
+                continue;
+            }
+            sessions++;
+            String problem = c.closeProblem();
+            if (problem == null && !done) {
+                problem = "connection " + c.settings().id() + " was not closed by the deadline";
+            }
+            if (problem != null) {
+                failed++;
+                if (first == null) {
+                    first = problem;
+                }
+            }
+        }
+        if (failed == 0) {
+            return null;
+        }
+        return failed + " of " + sessions + " ICWS session(s) could not be logged out cleanly within "
+                + "icws.shutdown.timeout (" + shutdownTimeout().toMillis() + " ms); stopped anyway. The first: " + first
+                + ". Each session at DEBUG (logger " + IcwsConnection.class.getName() + ")";
     }
 
     /** The deadline of a stop under way, or a new one for a connection stopped on its own. */

@@ -213,11 +213,21 @@ public class LicenseWatch implements HttpClientConfigurer {
 
     /** Closes the session by the deadline; see {@link IcwsConnection#close(Instant)}. */
     CompletableFuture<Void> close(Instant deadline) {
+        return close(deadline, false);
+    }
+
+    /** As {@link #close(Instant)}; {@code summarized}: see {@link IcwsConnection#close(Instant, boolean)}. */
+    CompletableFuture<Void> close(Instant deadline, boolean summarized) {
         IcwsConnection c = connection;
         if (schedule != null) {
             ServiceHelper.stopAndShutdownService(schedule);
         }
-        return c == null ? CompletableFuture.completedFuture(null) : c.close(deadline);
+        return c == null ? CompletableFuture.completedFuture(null) : c.close(deadline, summarized);
+    }
+
+    /** The session's connection, or null before the start. */
+    IcwsConnection connection() {
+        return connection;
     }
 
     /** The consumer stopped: the connection leaves the health checks and the component. */
