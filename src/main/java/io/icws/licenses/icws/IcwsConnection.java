@@ -154,7 +154,7 @@ public final class IcwsConnection {
 
     /** Logs in after the delay (spread out when many connections start together). */
     public void start(Duration delay) {
-        lane.execute(() -> later(delay, this::connect), this::laneStopped);
+        onLane(() -> later(delay, this::connect));
     }
 
     /**
@@ -911,9 +911,40 @@ public final class IcwsConnection {
      */
     private void onLane(Runnable step) {
         try {
-            lane.execute(step, this::laneStopped);
+            lane.execute(() -> guarded(step), this::laneStopped);
         } catch (RejectedExecutionException e) {
             // laneStopped has run
+        }
+    }
+
+    /**
+     * A step that fails unexpectedly must not leave the connection stuck where it was, silently (not logged in, not
+     * subscribed, no timer to go on): it says so, shows the failure in its status (health DOWN with the reason), and
+     * goes on after the backoff — logging in when it has no session, subscribing when it has one.
+     */
+    private void guarded(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            if (state == State.CLOSED) {
+                throw e; // the lane logs it; nothing to go on with
+            }
+            String problem = "unexpected failure: " + Failures.describe(e);
+            problem(problem);
+            Duration wait = backoff.next();
+            LOG.error("Connection {}: {}; going on in {} ms", settings.id(), problem, wait.toMillis(), e);
+            later(wait, this::recover);
+        }
+    }
+
+    private void recover() {
+        if (session == null) {
+            if (!loginInFlight) {
+                state = State.STARTING;
+                connect();
+            }
+        } else if (inFlight == null) {
+            subscribe();
         }
     }
 
