@@ -25,6 +25,8 @@ record BenchSettings(
         String footprintHeap,
         Duration keepAlive,
         int keepAliveConnections,
+        Duration keepAliveSettle,
+        Duration keepAliveBaseline,
         int scaleConnections,
         String scaleHeap,
         Duration scaleTimeout,
@@ -55,6 +57,8 @@ record BenchSettings(
                 text("bench.footprint.heap", "-Xmx256m"),
                 duration("bench.keepalive", "2s"),
                 integer("bench.keepalive.connections", 200),
+                seconds("bench.keepalive.settle", 60),
+                duration("bench.keepalive.baseline", "30s"),
                 integer("bench.scale.connections", 1000),
                 text("bench.scale.heap", "-Xmx384m"),
                 seconds("bench.scale.timeout", 300),
@@ -88,6 +92,8 @@ record BenchSettings(
         m.put("bench.footprint.heap", footprintHeap);
         m.put("bench.keepalive (simulator keep-alive period, keepalive row)", keepAlive.toMillis() + " ms");
         m.put("bench.keepalive.connections", keepAliveConnections);
+        m.put("bench.keepalive.settle (s)", keepAliveSettle.toSeconds());
+        m.put("bench.keepalive.baseline (second run's keep-alive period; 0: none)", keepAliveBaseline.toMillis() + " ms");
         m.put("bench.scale.connections", scaleConnections);
         m.put("bench.scale.heap", scaleHeap);
         m.put("bench.scale.timeout (s)", scaleTimeout.toSeconds());

@@ -488,14 +488,32 @@ class LicenseRoutesBench {
         results.note("3b. Keep-alive cost: " + n + " connections as in 3, the simulator writing `: keep-alive` on "
                 + "every stream every " + every.toMillis() + " ms (`-Dbench.keepalive`), jar run with "
                 + settings.footprintHeap() + "; CPU = process CPU time (utime + stime) / wall time over a "
-                + settings.footprintWindow().toSeconds() + " s window after " + settings.footprintSettle().toSeconds()
-                + " s to settle. CPU per keep-alive = the window's CPU time / the comments written in it (an upper "
-                + "bound: the idle jar's own cost is in it).");
-        againIfKilled("keep-alive " + n, () -> {
-            fleet("keepalive", "3b", "idle with keep-alives every " + every.toMillis() + " ms (SSE, "
-                    + settings.footprintHeap() + ")", n, settings.footprintHeap(), every, false);
-            return null;
-        });
+                + settings.footprintWindow().toSeconds() + " s window after " + settings.keepAliveSettle().toSeconds()
+                + " s to settle (`-Dbench.keepalive.settle`; the JIT compiles for a minute or more after 200 "
+                + "connections start, and that is not the idle cost). CPU per keep-alive = the window's CPU time / the "
+                + "comments written in it (an upper bound: the idle jar's own cost is in it); then the same with a "
+                + "keep-alive every " + settings.keepAliveBaseline().toMillis() + " ms (`-Dbench.keepalive.baseline`), "
+                + "and the marginal cost of a comment = the CPU time between the two runs / the comments between them.");
+        Map<String, Object> first = againIfKilled("keep-alive " + n, () -> fleet("keepalive", "3b",
+                "idle with keep-alives every " + every.toMillis() + " ms (SSE, " + settings.footprintHeap() + ")", n,
+                settings.footprintHeap(), every, false));
+        Duration baseline = settings.keepAliveBaseline();
+        if (baseline.isZero() || baseline.equals(every)) {
+            return;
+        }
+        Map<String, Object> second = againIfKilled("keep-alive baseline " + n, () -> fleet("keepalive-baseline", "3b",
+                "idle with keep-alives every " + baseline.toMillis() + " ms (SSE, " + settings.footprintHeap() + ")", n,
+                settings.footprintHeap(), baseline, false));
+        double cpuA = (double) first.get("cpuSeconds") / (double) first.get("windowSeconds");
+        double cpuB = (double) second.get("cpuSeconds") / (double) second.get("windowSeconds");
+        double commentsA = ((Number) first.get("keepAlivesWritten")).doubleValue() / (double) first.get("windowSeconds");
+        double commentsB = ((Number) second.get("keepAlivesWritten")).doubleValue() / (double) second.get("windowSeconds");
+        Double marginal = commentsA > commentsB ? (cpuA - cpuB) / (commentsA - commentsB) * 1e6 : null;
+        results.add("3b", "marginal CPU of one keep-alive comment", n + " connection(s)", "CPU per comment", marginal,
+                0, "µs", String.format(Locale.ROOT, "%.1f vs %.1f comments/s; %.2f %% vs %.2f %% of a core",
+                        commentsA, commentsB, cpuA * 100, cpuB * 100));
+        progress(String.format(Locale.ROOT, "keep-alive marginal cost: %s µs per comment",
+                marginal == null ? "—" : String.format(Locale.ROOT, "%.0f", marginal)));
     }
 
     /**
@@ -513,7 +531,8 @@ class LicenseRoutesBench {
         int n = settings.scaleConnections();
         results.note("3c. Scale: " + n + " connections in one jar run with " + settings.scaleHeap() + ", simulator "
                 + "keep-alive every 2 s, `icws.subscribe.cron` every minute with `icws.subscribe.jitter=30s`. After "
-                + "all subscribed (and the 3 × N observed files): an idle window as in 3 (between cron firings); "
+                + "all subscribed (and the 3 × N observed files) and `bench.keepalive.settle`: an idle window as in 3 "
+                + "(between cron firings); "
                 + "then one bulk change unassigning " + BULK + " of every user at once, and the time to the last of "
                 + "the N files; then the next cron firing: the PUTs answered within the minute, and the log's "
                 + "rejected tasks and lines saying a connection could not log in or subscribe.");
@@ -526,8 +545,8 @@ class LicenseRoutesBench {
 
     private static final String BULK = "I3_LICENSE_BASIC_STATION";
 
-    private void fleet(String id, String section, String m, int n, String heap, Duration keepAlive, boolean scale)
-            throws Exception {
+    private Map<String, Object> fleet(String id, String section, String m, int n, String heap, Duration keepAlive,
+                                      boolean scale) throws Exception {
         progress(id + " " + n + " connection(s): starting");
         Map<String, Boolean> licenses = SimulatedUser.demo().licenses();
         List<SimulatedUser> users = IntStream.rangeClosed(1, n)
@@ -566,11 +585,12 @@ class LicenseRoutesBench {
             String setup = n + " connection(s)";
             Duration window = settings.footprintWindow();
             if (scale) {
+                hold(settings.keepAliveSettle(), () -> { }); // past the JIT's work after the start
                 // between the cron's firings (second 0 of each minute, spread over 30 s): from second 32 on
                 awaitSecondOfMinute(32);
             } else {
-                avoidCronFiring(settings.footprintSettle().plus(window));
-                hold(settings.footprintSettle(), () -> { });
+                avoidCronFiring(settings.keepAliveSettle().plus(window));
+                hold(settings.keepAliveSettle(), () -> { });
             }
             int streams = sim.openStreams();
             sim.clearRequests();
@@ -656,6 +676,7 @@ class LicenseRoutesBench {
                 }
             }
             results.raw(id + "." + n, raw);
+            return raw;
         } finally {
             stop(jar);
             sim.close();
