@@ -54,6 +54,7 @@ public final class EventStreamParser {
     private byte[] lineBuffer = new byte[256];
     private int lineLength;
     private boolean afterCr;
+    private long comments;
 
     /** @param events receives the data of each complete {@code message} event; events of at most 1 MiB */
     public EventStreamParser(Consumer<String> events) {
@@ -94,6 +95,22 @@ public final class EventStreamParser {
             }
             if (b == '\n' || b == '\r') {
                 afterCr = b == '\r';
+                // a blank line or a comment (a keep-alive) is the common case while idle: no string is made of it
+                if (lineLength == 0) {
+                    first = false;
+                    if (hasData || !type.isEmpty()) {
+                        dispatch();
+                    } else {
+                        dataBytes = 0;
+                    }
+                    continue;
+                }
+                if (lineBuffer[0] == ':') {
+                    first = false;
+                    lineLength = 0;
+                    comments++;
+                    continue;
+                }
                 String text = new String(lineBuffer, 0, lineLength, StandardCharsets.UTF_8);
                 lineLength = 0;
                 if (lineBuffer.length > 64 * 1024) {
@@ -136,6 +153,7 @@ public final class EventStreamParser {
             throw refuse("a line of more than " + maxLineBytes + " bytes");
         }
         if (line.charAt(0) == ':') {
+            comments++;
             return; // comment: a keep-alive
         }
         int colon = line.indexOf(':');
@@ -217,6 +235,11 @@ public final class EventStreamParser {
     /** True once a line or an event passed the limit: the parser takes no more input. */
     public boolean spent() {
         return spent;
+    }
+
+    /** How many comment lines (keep-alives) came so far. */
+    public long comments() {
+        return comments;
     }
 
     /** The last {@code id:} the stream sent, or empty. */

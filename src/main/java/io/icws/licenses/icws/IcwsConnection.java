@@ -90,6 +90,7 @@ public final class IcwsConnection {
     private final Receiver receiver;
     private final Servers servers;
     private final Backoff backoff;
+    private final StreamWatchdog watchdogs;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     // owned by the lane
@@ -100,7 +101,7 @@ public final class IcwsConnection {
     private EventStream stream;
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> pollTimer;
-    private ScheduledFuture<?> watchdog;
+    private StreamWatchdog.Watch watchdog;
     private CompletableFuture<?> inFlight;
     private boolean loginInFlight;
     private CompletableFuture<IcwsClient.Login> loginRequest;
@@ -119,6 +120,9 @@ public final class IcwsConnection {
     private volatile IcwsSession current;
     private volatile long currentGeneration;
     private volatile Status status = new Status(State.STARTING, null, null, "not connected yet", Instant.now());
+    private volatile boolean summarizedClose;
+    private volatile String closeProblem;
+    private volatile boolean hadSessionAtClose;
 
     /**
      * @param lane the connection's lane, shared with its consumer: every step of the connection (session and
@@ -126,6 +130,17 @@ public final class IcwsConnection {
      */
     public IcwsConnection(ConnectionSettings settings, IcwsClient client, ScheduledExecutorService scheduler,
                           SerialExecutor lane, Receiver receiver, java.util.List<URI> servers) {
+        this(settings, client, scheduler, new StreamWatchdog(scheduler), lane, receiver, servers);
+    }
+
+    /**
+     * @param watchdogs the watchdog of the event streams, shared by the connections of a component (one timer for
+     *                  all their streams)
+     * @param lane      the connection's lane, shared with its consumer
+     */
+    public IcwsConnection(ConnectionSettings settings, IcwsClient client, ScheduledExecutorService scheduler,
+                          StreamWatchdog watchdogs, SerialExecutor lane, Receiver receiver, java.util.List<URI> servers) {
+        this.watchdogs = watchdogs;
         this.settings = settings;
         this.client = client;
         this.scheduler = scheduler;
@@ -139,7 +154,7 @@ public final class IcwsConnection {
 
     /** Logs in after the delay (spread out when many connections start together). */
     public void start(Duration delay) {
-        lane.execute(() -> later(delay, this::connect), this::laneStopped);
+        onLane(() -> later(delay, this::connect));
     }
 
     /**
@@ -147,10 +162,35 @@ public final class IcwsConnection {
      * unsubscribes and logs out, all by the deadline. The future completes when that is done or given up.
      */
     public CompletableFuture<Void> close(Instant deadline) {
+        return close(deadline, false);
+    }
+
+    /**
+     * As {@link #close(Instant)}; with {@code summarized}, a session that could not be logged out by the deadline is
+     * logged at DEBUG only and told by {@link #closeProblem()}, for the one summary line of a shutdown of many
+     * connections (the component's), instead of one WARN line per session.
+     */
+    public CompletableFuture<Void> close(Instant deadline, boolean summarized) {
+        if (summarized) {
+            summarizedClose = true; // a later close (the consumer's stop) does not undo it
+        }
         // a poll under way holds the lane until it ends: cut it now, not when the close gets its turn
         receiver.cutPolls();
         onLane(() -> doClose(deadline));
         return closed;
+    }
+
+    /**
+     * After a close: why its session could not be logged out cleanly by the deadline (or its log-in was given up),
+     * or null when it was, or when there was no session to log out.
+     */
+    public String closeProblem() {
+        return closeProblem;
+    }
+
+    /** After a close: whether there was a session (or a log-in under way) to log out. */
+    public boolean hadSessionAtClose() {
+        return hadSessionAtClose;
     }
 
     /** The scheduled re-subscription ({@code icws.subscribe.cron}), or a retry after a permanent failure. */
@@ -666,27 +706,36 @@ public final class IcwsConnection {
         later(wait, this::subscribe);
     }
 
+    /**
+     * The stream is watched by the component's one watchdog, which reads the time of its last byte: a keep-alive
+     * costs the stream a time stamp and nothing here. Silent for {@code icws.sse.idle-timeout}, it is replaced.
+     */
     private void startWatchdog() {
         stopWatchdog();
-        long idle = settings.sseIdleTimeout().toNanos();
-        long period = Math.max(200, settings.sseIdleTimeout().toMillis() / 4);
-        watchdog = scheduler.scheduleWithFixedDelay(() -> onLane(() -> {
-            EventStream s = stream;
-            if (s != null && state != State.CLOSED && s.idleNanos() > idle) {
-                s.close();
-                stream = null;
-                stopWatchdog();
-                String problem = "no byte from the event stream of ICWS " + session.server() + " for "
-                        + settings.sseIdleTimeout().toMillis() + " ms (icws.sse.idle-timeout)";
-                // silence is a time-out: a hung server's sign as much as a refused connection is a gone one's
-                serverFailed(problem, new java.net.http.HttpTimeoutException(problem), () -> retryReceiving(problem));
-            }
-        }), period, period, TimeUnit.MILLISECONDS);
+        EventStream watched = stream;
+        watchdog = watchdogs.watch(watched, settings.sseIdleTimeout(), () -> onLane(() -> silent(watched)));
+    }
+
+    private void silent(EventStream s) {
+        if (s != stream || state == State.CLOSED) {
+            return; // replaced or closed meanwhile
+        }
+        watchdog = null;
+        if (s.idleNanos() <= settings.sseIdleTimeout().toNanos()) {
+            startWatchdog(); // a byte came just after the check
+            return;
+        }
+        s.close();
+        stream = null;
+        String problem = "no byte from the event stream of ICWS " + session.server() + " for "
+                + settings.sseIdleTimeout().toMillis() + " ms (icws.sse.idle-timeout)";
+        // silence is a time-out: a hung server's sign as much as a refused connection is a gone one's
+        serverFailed(problem, new java.net.http.HttpTimeoutException(problem), () -> retryReceiving(problem));
     }
 
     private void stopWatchdog() {
         if (watchdog != null) {
-            watchdog.cancel(false);
+            watchdog.cancel();
             watchdog = null;
         }
     }
@@ -785,6 +834,7 @@ public final class IcwsConnection {
         generation++;
         currentGeneration = generation;
         status = new Status(State.CLOSED, status.server(), mode, "stopped", Instant.now());
+        hadSessionAtClose = open != null || loginInFlight;
         if (open != null) {
             logOut(open, "stopping");
         } else if (!loginInFlight) {
@@ -794,9 +844,14 @@ public final class IcwsConnection {
             CompletableFuture<IcwsClient.Login> request = loginRequest;
             scheduler.schedule(() -> {
                 if (request.cancel(true)) {
-                    LOG.warn("A log-in to ICWS {} as {} got no answer by the shutdown deadline (icws.shutdown.timeout); "
-                            + "given up. If the server still makes that session, it ends when the server times it out",
-                            status.server(), settings.user());
+                    closeProblem = "a log-in to ICWS " + status.server() + " got no answer by the deadline; given up";
+                    String line = "A log-in to ICWS {} as {} got no answer by the shutdown deadline (icws.shutdown.timeout); "
+                            + "given up. If the server still makes that session, it ends when the server times it out";
+                    if (summarizedClose) {
+                        LOG.debug(line, status.server(), settings.user());
+                    } else {
+                        LOG.warn(line, status.server(), settings.user());
+                    }
                 }
             }, Math.max(0, Duration.between(Instant.now(), by).toMillis()), TimeUnit.MILLISECONDS);
         }
@@ -816,8 +871,16 @@ public final class IcwsConnection {
                                 LOG.info("Unsubscribed and logged out of ICWS {} (session {}, {})", open.server(),
                                         open.sessionId(), why);
                             } else {
-                                LOG.warn("Could not log out of ICWS {} cleanly ({}); stopping anyway", open.server(),
-                                        unsubscribeProblem != null ? unsubscribeProblem : describeLogOut(unwrap(failure)));
+                                String problem = unsubscribeProblem != null ? unsubscribeProblem
+                                        : describeLogOut(unwrap(failure));
+                                closeProblem = problem;
+                                if (summarizedClose && deadline != null) {
+                                    LOG.debug("Could not log out of ICWS {} cleanly (session {}: {}); stopping anyway",
+                                            open.server(), open.sessionId(), problem);
+                                } else {
+                                    LOG.warn("Could not log out of ICWS {} cleanly ({}); stopping anyway", open.server(),
+                                            problem);
+                                }
                             }
                             return null;
                         }))
@@ -848,9 +911,40 @@ public final class IcwsConnection {
      */
     private void onLane(Runnable step) {
         try {
-            lane.execute(step, this::laneStopped);
+            lane.execute(() -> guarded(step), this::laneStopped);
         } catch (RejectedExecutionException e) {
             // laneStopped has run
+        }
+    }
+
+    /**
+     * A step that fails unexpectedly must not leave the connection stuck where it was, silently (not logged in, not
+     * subscribed, no timer to go on): it says so, shows the failure in its status (health DOWN with the reason), and
+     * goes on after the backoff — logging in when it has no session, subscribing when it has one.
+     */
+    private void guarded(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            if (state == State.CLOSED) {
+                throw e; // the lane logs it; nothing to go on with
+            }
+            String problem = "unexpected failure: " + Failures.describe(e);
+            problem(problem);
+            Duration wait = backoff.next();
+            LOG.error("Connection {}: {}; going on in {} ms", settings.id(), problem, wait.toMillis(), e);
+            later(wait, this::recover);
+        }
+    }
+
+    private void recover() {
+        if (session == null) {
+            if (!loginInFlight) {
+                state = State.STARTING;
+                connect();
+            }
+        } else if (inFlight == null) {
+            subscribe();
         }
     }
 

@@ -71,8 +71,14 @@ public final class IcwsSimulator implements AutoCloseable {
     static final String LICENSE_MESSAGE_TYPE = "urn:inin.com:licenses:licenseMessage";
     static final String STATE_CHANGE_TYPE = "urn:inin.com:connection:connectionStateChangeMessage";
     static final int MAX_REQUEST_LOG = 10_000;
-    /** An open event stream holds a thread: room for 1,000 streams and the requests next to them. */
-    static final int MAX_THREADS = 1_100;
+    /**
+     * An open event stream holds a thread: room for 1,000 streams and a request of each of them at once (a cron
+     * re-subscription without jitter). Past it the JDK server drops the connection without an answer: the client
+     * waits for its time-out.
+     */
+    static final int MAX_THREADS = 2_200;
+    /** Connections waiting to be accepted: 1,000 clients logging in within a few seconds open that many. */
+    static final int BACKLOG = 1_024;
 
     final ObjectMapper mapper = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -102,6 +108,7 @@ public final class IcwsSimulator implements AutoCloseable {
     private final ArrayDeque<ReceivedRequest> receivedLog = new ArrayDeque<>(); // guarded by requestLog
     private final SecureRandom random = new SecureRandom();
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final java.util.concurrent.atomic.LongAdder keepAlives = new java.util.concurrent.atomic.LongAdder();
 
     private final Object lifecycle = new Object();
     private HttpServer server;
@@ -180,11 +187,11 @@ public final class IcwsSimulator implements AutoCloseable {
         try {
             InetSocketAddress address = new InetSocketAddress(host, port);
             if (serverTls != null) {
-                HttpsServer https = HttpsServer.create(address, 100);
+                HttpsServer https = HttpsServer.create(address, BACKLOG);
                 https.setHttpsConfigurator(new HttpsConfigurator(serverTls.sslContext));
                 made = https;
             } else {
-                made = HttpServer.create(address, 100);
+                made = HttpServer.create(address, BACKLOG);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind " + host + ":" + port, e);
@@ -423,6 +430,15 @@ public final class IcwsSimulator implements AutoCloseable {
      */
     public int openStreams() {
         return openStreams.get();
+    }
+
+    /** Keep-alive comments written on event streams since the start, for a benchmark's count of them. */
+    public long keepAlivesWritten() {
+        return keepAlives.sum();
+    }
+
+    void keepAliveWritten() {
+        keepAlives.increment();
     }
 
     void streamOpened() {

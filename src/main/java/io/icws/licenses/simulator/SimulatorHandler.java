@@ -401,6 +401,7 @@ final class SimulatorHandler implements HttpHandler {
                     } else {
                         write(out, ": keep-alive\n\n");
                         s.wrote(reader, false);
+                        sim.keepAliveWritten();
                     }
                 } catch (IOException e) {
                     s.writeFailed(reader);

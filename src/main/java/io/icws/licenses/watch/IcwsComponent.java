@@ -4,9 +4,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
@@ -21,7 +23,9 @@ import javax.net.ssl.SSLContext;
 
 import io.icws.licenses.config.ConnectionSettings;
 import io.icws.licenses.config.SettingsReader;
+import io.icws.licenses.icws.IcwsConnection;
 import io.icws.licenses.icws.IcwsTls;
+import io.icws.licenses.icws.StreamWatchdog;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
@@ -57,9 +61,10 @@ public class IcwsComponent extends DefaultComponent {
     private final Map<String, ExecutorService> pollPools = new ConcurrentHashMap<>();
     private final AtomicInteger started = new AtomicInteger();
     private ScheduledExecutorService scheduler;
+    private StreamWatchdog watchdog;
     private ExecutorService receivePool;
-    private ExecutorService httpPool;
     private volatile Instant stopDeadline;
+    private volatile Map<IcwsConnection, CompletableFuture<Void>> closingAll;
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
@@ -77,19 +82,29 @@ public class IcwsComponent extends DefaultComponent {
     protected void doStart() throws Exception {
         super.doStart();
         CamelContext context = getCamelContext();
-        scheduler = context.getExecutorServiceManager().newScheduledThreadPool(this, "icws-session", 2);
+        // Unbounded: every connection keeps a heartbeat here and waits its backoff, jitter and login spread here, so
+        // its queue grows with the connections. Camel's default profile bounds a scheduled pool's queue at 1,000
+        // tasks and then throws RejectedExecutionException ("Task rejected due queue size limit reached"): at 1,000
+        // connections logins, subscriptions and cron firings were lost that way. What waits here is a timer, small.
+        scheduler = context.getExecutorServiceManager().newScheduledThreadPool(this, "icws-session",
+                new ThreadPoolProfileBuilder("icws-session").poolSize(2).maxQueueSize(-1).build());
+        watchdog = new StreamWatchdog(scheduler);
         receivePool = context.getExecutorServiceManager().newThreadPool(this, "icws-receive",
                 new ThreadPoolProfileBuilder("icws-receive").poolSize(RECEIVE_THREADS).maxPoolSize(RECEIVE_THREADS)
                         .maxQueueSize(-1).allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
-        httpPool = context.getExecutorServiceManager().newThreadPool(this, "icws-http",
-                new ThreadPoolProfileBuilder("icws-http").poolSize(2).maxPoolSize(2).maxQueueSize(-1)
-                        .allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
         // Before Camel stops the routes: every connection logs out now, in parallel, by one deadline.
         context.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopping) ctx -> closeAll()));
     }
 
     @Override
     protected void doStop() throws Exception {
+        // the consumers stopped before the component: every close is over or given up by now
+        String summary = closedSummary();
+        if (summary != null) {
+            LOG.warn(summary);
+        }
+        closingAll = null;
+        stopDeadline = null;
         clients.clear();
         for (ExecutorService pool : pollPools.values()) {
             // a poll still waiting for a thread is abandoned, so its lane is not held for ever
@@ -103,18 +118,70 @@ public class IcwsComponent extends DefaultComponent {
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdownNow(scheduler);
             getCamelContext().getExecutorServiceManager().shutdownNow(receivePool);
-            getCamelContext().getExecutorServiceManager().shutdownNow(httpPool);
         }
         super.doStop();
     }
 
-    /** Starts closing every connection; their consumers wait for it when Camel stops them. */
+    /**
+     * Starts closing every connection; their consumers wait for it when Camel stops them. What could not be logged
+     * out by the deadline is told once, in one line, when the component stops ({@link #closedSummary()}); each
+     * session's detail is at DEBUG.
+     */
     void closeAll() {
         Instant deadline = Instant.now().plus(shutdownTimeout());
         stopDeadline = deadline;
+        Map<IcwsConnection, CompletableFuture<Void>> closing = new LinkedHashMap<>();
         for (LicenseWatch watch : watches) {
-            watch.close(deadline);
+            IcwsConnection c = watch.connection();
+            CompletableFuture<Void> closed = watch.close(deadline, true);
+            if (c != null) {
+                closing.put(c, closed);
+            }
         }
+        closingAll = closing;
+    }
+
+    /** True once {@link #closeAll()} runs: a connection's consumer leaves its stop's problems to the summary. */
+    boolean closingAll() {
+        return closingAll != null;
+    }
+
+    /**
+     * The one line on the sessions that {@link #closeAll()} could not log out within {@code icws.shutdown.timeout}:
+     * "N of M sessions …", with the first reason; null when every session was logged out (or there were none).
+     */
+    String closedSummary() {
+        Map<IcwsConnection, CompletableFuture<Void>> closing = closingAll;
+        if (closing == null) {
+            return null;
+        }
+        int sessions = 0;
+        int failed = 0;
+        String first = null;
+        for (Map.Entry<IcwsConnection, CompletableFuture<Void>> e : closing.entrySet()) {
+            IcwsConnection c = e.getKey();
+            boolean done = e.getValue().isDone();
+            if (!c.hadSessionAtClose() && done) {
+                continue;
+            }
+            sessions++;
+            String problem = c.closeProblem();
+            if (problem == null && !done) {
+                problem = "connection " + c.settings().id() + " was not closed by the deadline";
+            }
+            if (problem != null) {
+                failed++;
+                if (first == null) {
+                    first = problem;
+                }
+            }
+        }
+        if (failed == 0) {
+            return null;
+        }
+        return failed + " of " + sessions + " ICWS session(s) could not be logged out cleanly within "
+                + "icws.shutdown.timeout (" + shutdownTimeout().toMillis() + " ms); stopped anyway. The first: " + first
+                + ". Each session at DEBUG (logger " + IcwsConnection.class.getName() + ")";
     }
 
     /** The deadline of a stop under way, or a new one for a connection stopped on its own. */
@@ -154,6 +221,11 @@ public class IcwsComponent extends DefaultComponent {
         return scheduler;
     }
 
+    /** The one watchdog of every connection's event stream. */
+    StreamWatchdog streamWatchdog() {
+        return watchdog;
+    }
+
     ExecutorService receivePool() {
         return receivePool;
     }
@@ -186,7 +258,11 @@ public class IcwsComponent extends DefaultComponent {
                     .sslContext(ssl)
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .version(HttpClient.Version.HTTP_1_1)
-                    .executor(httpPool)
+                    // the client's own selector thread runs what follows a read: the stream's bytes, the answers'
+                    // dependents. Each of those only reads a little and hands work over (to a lane), never blocks;
+                    // an executor of its own cost a thread hand-over per read, every keep-alive comment of every
+                    // stream (half of a keep-alive's CPU, and two threads)
+                    .executor(Runnable::run)
                     .build();
         });
     }

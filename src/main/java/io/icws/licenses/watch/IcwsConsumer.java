@@ -66,11 +66,16 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
         // (one instant shared by every connection) and speaks only when the connection could not even do that
         Instant givenUp = deadline.plus(CLOSE_GRACE);
         try {
-            watch.close(deadline).get(Math.max(1, Duration.between(Instant.now(), givenUp).toMillis()),
+            watch.close(deadline, component.closingAll()).get(Math.max(1, Duration.between(Instant.now(), givenUp).toMillis()),
                     TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warn("Connection {}: not closed within icws.shutdown.timeout ({} ms); stopping anyway", watch.id(),
-                    component.shutdownTimeout().toMillis());
+            if (component.closingAll()) {
+                // the context stops: the component tells how many, once
+                LOG.debug("Connection {}: not closed within icws.shutdown.timeout; stopping anyway", watch.id());
+            } else {
+                LOG.warn("Connection {}: not closed within icws.shutdown.timeout ({} ms); stopping anyway", watch.id(),
+                        component.shutdownTimeout().toMillis());
+            }
         } finally {
             watch.stopped(component);
             super.doStop();

@@ -158,7 +158,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         }
         receiver = stats.start(this, context, receiver); // meters, dev console, status page: they read this watch
         connection = new IcwsConnection(s, new IcwsClient(component.httpClient(s, ssl), s, s.maxEventBytes()),
-                component.scheduler(), lane, receiver, servers);
+                component.scheduler(), component.streamWatchdog(), lane, receiver, servers);
         health = new ConnectionHealthCheck(this);
         HealthCheckRegistry registry = HealthCheckRegistry.get(context);
         if (registry != null && !registry.register(health)) {
@@ -245,7 +245,12 @@ public class LicenseWatch implements HttpClientConfigurer {
         Consumer consumer = quartz.createConsumer(exchange -> {
             long jitter = s.subscribeJitter().toMillis();
             long wait = jitter == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitter);
-            component.scheduler().schedule(connection::resubscribe, wait, TimeUnit.MILLISECONDS);
+            try {
+                // the component's scheduler has no bound: 1,000 connections' firings wait there, none refused
+                component.scheduler().schedule(connection::resubscribe, wait, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("Connection {}: the scheduled subscription was not made: the component is stopping", id);
+            }
         });
         ServiceHelper.startService(consumer);
         return consumer;
@@ -262,11 +267,21 @@ public class LicenseWatch implements HttpClientConfigurer {
 
     /** Closes the session by the deadline; see {@link IcwsConnection#close(Instant)}. */
     CompletableFuture<Void> close(Instant deadline) {
+        return close(deadline, false);
+    }
+
+    /** As {@link #close(Instant)}; {@code summarized}: see {@link IcwsConnection#close(Instant, boolean)}. */
+    CompletableFuture<Void> close(Instant deadline, boolean summarized) {
         IcwsConnection c = connection;
         if (schedule != null) {
             ServiceHelper.stopAndShutdownService(schedule);
         }
-        return c == null ? CompletableFuture.completedFuture(null) : c.close(deadline);
+        return c == null ? CompletableFuture.completedFuture(null) : c.close(deadline, summarized);
+    }
+
+    /** The session's connection, or null before the start. */
+    IcwsConnection connection() {
+        return connection;
     }
 
     /** The consumer stopped: the connection leaves the health checks and the component. */

@@ -23,6 +23,13 @@ record BenchSettings(
         Duration footprintSettle,
         Duration footprintWindow,
         String footprintHeap,
+        Duration keepAlive,
+        int keepAliveConnections,
+        Duration keepAliveSettle,
+        Duration keepAliveBaseline,
+        int scaleConnections,
+        String scaleHeap,
+        Duration scaleTimeout,
         int burstChanges,
         int burstPollMs,
         int burstRepeats,
@@ -33,7 +40,7 @@ record BenchSettings(
         Duration startTimeout,
         Duration deliveryTimeout) {
 
-    static final String SECTIONS = "latency,footprint,burst,startup,takeover";
+    static final String SECTIONS = "latency,footprint,keepalive,scale,burst,startup,takeover";
 
     static BenchSettings fromSystemProperties() {
         return new BenchSettings(
@@ -49,6 +56,13 @@ record BenchSettings(
                 seconds("bench.footprint.settle", 10),
                 seconds("bench.footprint.window", 20),
                 text("bench.footprint.heap", "-Xmx256m"),
+                duration("bench.keepalive", "2s"),
+                integer("bench.keepalive.connections", 200),
+                seconds("bench.keepalive.settle", 60),
+                duration("bench.keepalive.baseline", "30s"),
+                integer("bench.scale.connections", 1000),
+                text("bench.scale.heap", "-Xmx384m"),
+                seconds("bench.scale.timeout", 300),
                 integer("bench.burst.changes", 10_000),
                 integer("bench.burst.poll", 250),
                 integer("bench.burst.repeats", 3),
@@ -78,6 +92,13 @@ record BenchSettings(
         m.put("bench.footprint.settle (s)", footprintSettle.toSeconds());
         m.put("bench.footprint.window (s)", footprintWindow.toSeconds());
         m.put("bench.footprint.heap", footprintHeap);
+        m.put("bench.keepalive (simulator keep-alive period, keepalive row)", keepAlive.toMillis() + " ms");
+        m.put("bench.keepalive.connections", keepAliveConnections);
+        m.put("bench.keepalive.settle (s)", keepAliveSettle.toSeconds());
+        m.put("bench.keepalive.baseline (second run's keep-alive period; 0: none)", keepAliveBaseline.toMillis() + " ms");
+        m.put("bench.scale.connections", scaleConnections);
+        m.put("bench.scale.heap", scaleHeap);
+        m.put("bench.scale.timeout (s)", scaleTimeout.toSeconds());
         m.put("bench.burst.changes", burstChanges);
         m.put("bench.burst.poll (ms)", burstPollMs);
         m.put("bench.burst.repeats (jar files-only, loop)", burstRepeats);
@@ -97,6 +118,18 @@ record BenchSettings(
 
     private static int integer(String key, int def) {
         return Integer.parseInt(text(key, String.valueOf(def)));
+    }
+
+    /** {@code 2s}, {@code 500ms}, or a number of milliseconds. */
+    private static Duration duration(String key, String def) {
+        String v = text(key, def).toLowerCase(java.util.Locale.ROOT);
+        if (v.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+        }
+        if (v.endsWith("s")) {
+            return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
+        }
+        return Duration.ofMillis(Long.parseLong(v));
     }
 
     private static Duration seconds(String key, int def) {

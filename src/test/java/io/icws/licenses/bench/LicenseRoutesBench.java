@@ -471,6 +471,238 @@ class LicenseRoutesBench {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ 3b, 3c
+
+    /**
+     * What a keep-alive comment costs: N idle connections (default 200) whose streams get a comment every
+     * {@code bench.keepalive} (default 2 s), CPU time over wall time of the jar in a fixed window, and that CPU per
+     * comment received (the window's CPU divided by the comments the simulator wrote, so an upper bound: it holds
+     * the idle jar's own cost too).
+     */
+    @Test
+    @Order(5)
+    void keepAliveCost() throws Exception {
+        if (!settings.runs("keepalive")) {
+            return;
+        }
+        int n = settings.keepAliveConnections();
+        Duration every = settings.keepAlive();
+        results.note("3b. Keep-alive cost: " + n + " connections as in 3, the simulator writing `: keep-alive` on "
+                + "every stream every " + every.toMillis() + " ms (`-Dbench.keepalive`), jar run with "
+                + settings.footprintHeap() + "; CPU = process CPU time (utime + stime) / wall time over a "
+                + settings.footprintWindow().toSeconds() + " s window after " + settings.keepAliveSettle().toSeconds()
+                + " s to settle (`-Dbench.keepalive.settle`; the JIT compiles for a minute or more after 200 "
+                + "connections start, and that is not the idle cost). CPU per keep-alive = the window's CPU time / the "
+                + "comments written in it (an upper bound: the idle jar's own cost is in it); then the same with a "
+                + "keep-alive every " + settings.keepAliveBaseline().toMillis() + " ms (`-Dbench.keepalive.baseline`), "
+                + "and the marginal cost of a comment = the CPU time between the two runs / the comments between them.");
+        Map<String, Object> first = againIfKilled("keep-alive " + n, () -> fleet("keepalive", "3b",
+                "idle with keep-alives every " + every.toMillis() + " ms (SSE, " + settings.footprintHeap() + ")", n,
+                settings.footprintHeap(), every, false));
+        Duration baseline = settings.keepAliveBaseline();
+        if (baseline.isZero() || baseline.equals(every)) {
+            return;
+        }
+        Map<String, Object> second = againIfKilled("keep-alive baseline " + n, () -> fleet("keepalive-baseline", "3b",
+                "idle with keep-alives every " + baseline.toMillis() + " ms (SSE, " + settings.footprintHeap() + ")", n,
+                settings.footprintHeap(), baseline, false));
+        double cpuA = (double) first.get("cpuSeconds") / (double) first.get("windowSeconds");
+        double cpuB = (double) second.get("cpuSeconds") / (double) second.get("windowSeconds");
+        double commentsA = ((Number) first.get("keepAlivesWritten")).doubleValue() / (double) first.get("windowSeconds");
+        double commentsB = ((Number) second.get("keepAlivesWritten")).doubleValue() / (double) second.get("windowSeconds");
+        Double marginal = commentsA > commentsB ? (cpuA - cpuB) / (commentsA - commentsB) * 1e6 : null;
+        results.add("3b", "marginal CPU of one keep-alive comment", n + " connection(s)", "CPU per comment", marginal,
+                0, "µs", String.format(Locale.ROOT, "%.1f vs %.1f comments/s; %.2f %% vs %.2f %% of a core",
+                        commentsA, commentsB, cpuA * 100, cpuB * 100));
+        progress(String.format(Locale.ROOT, "keep-alive marginal cost: %s µs per comment",
+                marginal == null ? "—" : String.format(Locale.ROOT, "%.0f", marginal)));
+    }
+
+    /**
+     * 1,000 connections in one jar (-Xmx384m): time to all subscribed, idle CPU, RSS and threads; then a bulk
+     * change that unassigns one license of every user at once, counted as files (every one must arrive); then a
+     * {@code icws.subscribe.cron} firing of every connection (every minute, the default 30 s jitter), counted as
+     * answered PUTs at the simulator, with no rejected task in the log.
+     */
+    @Test
+    @Order(6)
+    void thousandConnections() throws Exception {
+        if (!settings.runs("scale")) {
+            return;
+        }
+        int n = settings.scaleConnections();
+        results.note("3c. Scale: " + n + " connections in one jar run with " + settings.scaleHeap() + ", simulator "
+                + "keep-alive every 2 s, `icws.subscribe.cron` every minute with `icws.subscribe.jitter=30s`. After "
+                + "all subscribed (and the 3 × N observed files) and `bench.keepalive.settle`: an idle window as in 3 "
+                + "(between cron firings); "
+                + "then one bulk change unassigning " + BULK + " of every user at once, and the time to the last of "
+                + "the N files; then the next cron firing: the PUTs answered within the minute, and the log's "
+                + "rejected tasks and lines saying a connection could not log in or subscribe.");
+        againIfKilled("scale " + n, () -> {
+            fleet("scale", "3c", n + " connections (SSE, " + settings.scaleHeap() + ")", n, settings.scaleHeap(),
+                    Duration.ofSeconds(2), true);
+            return null;
+        });
+    }
+
+    private static final String BULK = "I3_LICENSE_BASIC_STATION";
+
+    private Map<String, Object> fleet(String id, String section, String m, int n, String heap, Duration keepAlive,
+                                      boolean scale) throws Exception {
+        progress(id + " " + n + " connection(s): starting");
+        Map<String, Boolean> licenses = SimulatedUser.demo().licenses();
+        List<SimulatedUser> users = IntStream.rangeClosed(1, n)
+                .mapToObj(i -> new SimulatedUser(String.format("u%04d", i), PASSWORD, licenses)).toList();
+        Path dir = Files.createTempDirectory("icws-bench-" + id + "-" + n + "-");
+        IcwsSimulator sim = IcwsSimulator.builder().port(0).users(users).keepAliveInterval(keepAlive).build().start();
+        BenchJar jar = null;
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+            List<String> args = new ArrayList<>();
+            args.add(heap);
+            args.addAll(jarArgs(dir, sim.baseUri()));
+            args.add("-Dicws.receive=sse");
+            args.add("-Dicws.notify.jms.enabled=false");
+            if (scale) {
+                args.add("-Dicws.subscribe.cron=0 * * * * ?");
+                args.add("-Dicws.subscribe.jitter=30s");
+            }
+            StringBuilder ids = new StringBuilder();
+            for (int i = 1; i <= n; i++) {
+                ids.append(i == 1 ? "" : ",").append(String.format("c%04d", i));
+                args.add(String.format("-Dicws.connections.c%04d.user=u%04d", i, i));
+            }
+            args.add("-Dicws.connections=" + ids);
+            String name = id + "-" + n;
+            long t0 = System.nanoTime();
+            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"), args);
+            awaitLine(jar, SUBSCRIBED, n, scale ? settings.scaleTimeout() : settings.startTimeout());
+            BenchJar j = jar;
+            double toAllMs = j.linesWith(SUBSCRIBED).stream().mapToLong(l -> j.sinceStart(l).toMillis()).max()
+                    .orElseThrow();
+            long startupTicks = ProcStats.cpuTicks(jar.pid());
+            awaitCount(jar, "3 × " + n + " observed files", files::count, 3 * n,
+                    scale ? settings.scaleTimeout() : settings.startTimeout());
+            progress(String.format(Locale.ROOT, "%s %d: all subscribed after %.0f ms (%.0f s since launch); settling",
+                    id, n, toAllMs, (System.nanoTime() - t0) / 1e9));
+            String setup = n + " connection(s)";
+            Duration window = settings.footprintWindow();
+            if (scale) {
+                hold(settings.keepAliveSettle(), () -> { }); // past the JIT's work after the start
+                // between the cron's firings (second 0 of each minute, spread over 30 s): from second 32 on
+                awaitSecondOfMinute(32);
+            } else {
+                avoidCronFiring(settings.keepAliveSettle().plus(window));
+                hold(settings.keepAliveSettle(), () -> { });
+            }
+            int streams = sim.openStreams();
+            sim.clearRequests();
+            long comments0 = sim.keepAlivesWritten();
+            ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+            long[] maxRss = {ProcStats.rssKiB(jar.pid())};
+            long[] maxThreads = {ProcStats.threads(jar.pid())};
+            hold(window, () -> {
+                maxRss[0] = Math.max(maxRss[0], ProcStats.rssKiB(j.pid()));
+                maxThreads[0] = Math.max(maxThreads[0], ProcStats.threads(j.pid()));
+            });
+            ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+            long comments = sim.keepAlivesWritten() - comments0;
+            long rss = ProcStats.rssKiB(jar.pid());
+            long threads = ProcStats.threads(jar.pid());
+            double seconds = (c1.nanos() - c0.nanos()) / 1e9;
+            double cpu = ProcStats.cpuPercent(c0, c1);
+            double cpuSeconds = ProcStats.cpuSeconds(c0, c1);
+            int requests = sim.requests().size();
+            results.add(section, m, setup, "CPU", cpu, 2, "% of one core",
+                    String.format(Locale.ROOT, "%.2f CPU s over %.1f s; %d open stream(s); others %.0f %%",
+                            cpuSeconds, seconds, streams, ProcStats.otherPercent(c0, c1)));
+            results.add(section, m, setup, "CPU per keep-alive comment", comments == 0 ? null
+                    : cpuSeconds * 1e6 / comments, 0, "µs", comments + " comment(s) written in the window");
+            results.add(section, m, setup, "CPU per connection", cpu / n * 1000, 2, "‰ of one core", "");
+            results.add(section, m, setup, "RSS", rss / 1024.0, 0, "MiB",
+                    String.format(Locale.ROOT, "max in window %.0f MiB; VmHWM %.0f MiB", maxRss[0] / 1024.0,
+                            ProcStats.peakRssKiB(jar.pid()) / 1024.0));
+            results.add(section, m, setup, "threads", (double) threads, 0, "threads",
+                    maxThreads[0] != threads ? "max in window " + maxThreads[0] : "");
+            results.add(section, m, setup, "process start → all subscribed", toAllMs, 0, "ms",
+                    String.format(Locale.ROOT, "jar CPU to then %.1f s", startupTicks / (double) ProcStats.clockTicks()));
+            Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("cpuPercent", cpu);
+            raw.put("cpuSeconds", cpuSeconds);
+            raw.put("windowSeconds", seconds);
+            raw.put("keepAlivesWritten", comments);
+            raw.put("keepAliveMs", keepAlive.toMillis());
+            raw.put("rssKiB", rss);
+            raw.put("maxRssKiBInWindow", maxRss[0]);
+            raw.put("threads", threads);
+            raw.put("maxThreadsInWindow", maxThreads[0]);
+            raw.put("openStreams", streams);
+            raw.put("requestsInWindow", requests);
+            raw.put("toAllSubscribedMs", toAllMs);
+            progress(String.format(Locale.ROOT, "%s %d: CPU %.2f %% (%.0f µs per comment, %d comments), RSS %.0f MiB, "
+                    + "%d threads", id, n, cpu, comments == 0 ? 0 : cpuSeconds * 1e6 / comments, comments,
+                    rss / 1024.0, threads));
+            if (scale) {
+                // one bulk change: every user loses the license at once
+                int before = files.count();
+                long b0 = System.nanoTime();
+                for (SimulatedUser u : users) {
+                    sim.setLicenseAssigned(u.userId(), BULK, false);
+                }
+                double pushedMs = (System.nanoTime() - b0) / 1e6;
+                boolean all = awaitQuietly(jar, () -> files.count() >= before + n, settings.deliveryTimeout());
+                int arrived = files.count() - before;
+                double lastMs = all ? (files.nth(before + n).nanos() - b0) / 1e6 : Double.NaN;
+                results.add(section, "bulk change → files", setup, "changes arrived", (double) arrived, 0,
+                        "of " + n, String.format(Locale.ROOT, "simulator pushed all in %.0f ms", pushedMs));
+                results.add(section, "bulk change → files", setup, "time to the last file", all ? lastMs : null, 0,
+                        "ms", all ? "" : "not all within " + settings.deliveryTimeout().toSeconds() + " s");
+                raw.put("bulkArrived", arrived);
+                raw.put("bulkLastFileMs", lastMs);
+                raw.put("bulkPushedMs", pushedMs);
+                progress(String.format(Locale.ROOT, "%s %d: bulk change: %d of %d files, last after %.0f ms", id, n,
+                        arrived, n, lastMs));
+                // the next cron firing: every connection subscribes again within the jitter
+                awaitSecondOfMinute(57);
+                sim.clearRequests();
+                hold(Duration.ofSeconds(45), () -> { }); // second 57 to second 42: one firing, all its jitter
+                long puts = sim.requests().stream().filter(r -> r.method().equals("PUT")
+                        && r.path().endsWith(SUBSCRIPTION_PATH) && r.status() == 200).count();
+                long rejected = jar.count("RejectedExecutionException") + jar.count("Task rejected");
+                results.add(section, "cron re-subscription (jitter 30 s)", setup, "PUTs answered in 45 s",
+                        (double) puts, 0, "of " + n, rejected + " rejected-task line(s) in the log");
+                raw.put("cronPuts", puts);
+                raw.put("rejectedLines", rejected);
+                progress(id + " " + n + ": cron firing: " + puts + " PUTs, " + rejected + " rejected-task lines");
+                if (arrived < n) {
+                    results.problem(id + ": " + (n - arrived) + " of " + n + " changes of the bulk change never arrived");
+                }
+            }
+            results.raw(id + "." + n, raw);
+            return raw;
+        } finally {
+            stop(jar);
+            sim.close();
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    /**
+     * Waits until the wall clock's second of the minute is {@code second} (or a little past it), so that a window
+     * that follows keeps clear of, or starts at, a cron firing at second 0.
+     */
+    private void awaitSecondOfMinute(int second) {
+        ZonedDateTime now = ZonedDateTime.now();
+        ZonedDateTime at = now.truncatedTo(ChronoUnit.MINUTES).plusSeconds(second);
+        if (at.isBefore(now.minusSeconds(2))) {
+            at = at.plusMinutes(1); // passed more than 2 s ago: the next minute's
+        }
+        Instant resume = at.toInstant();
+        if (resume.isAfter(Instant.now())) {
+            await().atMost(Duration.between(Instant.now(), resume).plusSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !Instant.now().isBefore(resume));
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ 4
 
     @Test

@@ -162,4 +162,37 @@ class EventStreamParserTest {
     void aLimitBelowOneIsRefused() {
         assertThatThrownBy(() -> new EventStreamParser(events::add, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void keepAliveCommentsAsBytesMakeNoEventAndAreCounted() {
+        // what an idle stream is made of: a comment and a blank line, in any chunks, with any line ends
+        String idle = ": keep-alive\n\n";
+        for (int i = 0; i < 1000; i++) {
+            parser.bytes(ByteBuffer.wrap(idle.getBytes(StandardCharsets.UTF_8)));
+        }
+        parser.bytes(ByteBuffer.wrap(":\r\n\r\n:x\r\r".getBytes(StandardCharsets.UTF_8)));
+        byte[] split = ": keep-alive\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+        for (byte b : split) {
+            parser.bytes(ByteBuffer.wrap(new byte[] {b})); // one byte at a time, the CR LF cut in two
+        }
+        assertThat(events).isEmpty();
+        assertThat(parser.comments()).isEqualTo(1003);
+        // and an event after them is whole, its lines around comments
+        parser.bytes(ByteBuffer.wrap("data: {\"a\":\n: between\ndata: 1}\n\n".getBytes(StandardCharsets.UTF_8)));
+        assertThat(events).containsExactly("{\"a\":\n1}");
+        assertThat(parser.comments()).isEqualTo(1004);
+    }
+
+    @Test
+    void aCommentAfterAByteOrderMarkIsStillAComment() {
+        parser.bytes(ByteBuffer.wrap("\uFEFF: hello\n\ndata: x\n\n".getBytes(StandardCharsets.UTF_8)));
+        assertThat(events).containsExactly("x");
+        assertThat(parser.comments()).isEqualTo(1);
+    }
+
+    @Test
+    void aBlankLineEndsAnEventTypedButWithoutDataQuietly() {
+        parser.bytes(ByteBuffer.wrap("event: other\n\ndata: y\n\n".getBytes(StandardCharsets.UTF_8)));
+        assertThat(events).containsExactly("y"); // the type did not stick to the next event
+    }
 }
