@@ -28,11 +28,13 @@ record BenchSettings(
         int burstRepeats,
         int burstJmsRepeats,
         Duration burstTimeout,
+        List<Integer> faninConnections,
+        int faninRounds,
         int startupRuns,
         Duration startTimeout,
         Duration deliveryTimeout) {
 
-    static final String SECTIONS = "latency,footprint,burst,startup";
+    static final String SECTIONS = "latency,footprint,burst,fanin,startup";
 
     static BenchSettings fromSystemProperties() {
         return new BenchSettings(
@@ -53,6 +55,9 @@ record BenchSettings(
                 integer("bench.burst.repeats", 3),
                 integer("bench.burst.jms.repeats", 1),
                 seconds("bench.burst.timeout", 240),
+                Arrays.stream(text("bench.fanin.connections", "200").split(",")).map(String::trim)
+                        .filter(s -> !s.isEmpty()).map(Integer::valueOf).toList(),
+                integer("bench.fanin.rounds", 3),
                 integer("bench.startup.runs", 3),
                 seconds("bench.start.timeout", 120),
                 seconds("bench.delivery.timeout", 60));
@@ -81,6 +86,9 @@ record BenchSettings(
         m.put("bench.burst.repeats (jar files-only, loop)", burstRepeats);
         m.put("bench.burst.jms.repeats", burstJmsRepeats);
         m.put("bench.burst.timeout (s)", burstTimeout.toSeconds());
+        m.put("bench.fanin.connections", faninConnections.stream().map(String::valueOf)
+                .collect(Collectors.joining(",")));
+        m.put("bench.fanin.rounds (first cold)", faninRounds);
         m.put("bench.startup.runs", startupRuns);
         m.put("bench.start.timeout (s)", startTimeout.toSeconds());
         m.put("bench.delivery.timeout (s)", deliveryTimeout.toSeconds());

@@ -825,10 +825,155 @@ class LicenseRoutesBench {
         return counts;
     }
 
-    // ------------------------------------------------------------------------------------------ 5
+    // ------------------------------------------------------------------------------------------ 4b
 
     @Test
     @Order(4)
+    void fanIn() throws Exception {
+        if (!settings.runs("fanin")) {
+            return;
+        }
+        results.note("4b. Fan-in: n connections (SSE, one simulator user each, `-Xmx512m`), all subscribed and their "
+                + "first snapshots delivered; then " + TOGGLED + " of every user is toggled at once "
+                + "(`setLicenseAssigned` for each user in a loop: n pushes to n event streams), "
+                + settings.faninRounds() + " rounds in a row (the first in a cold JVM). Time from just before the first "
+                + "toggle to the n-th new file and the n-th new JMS message (persistent, embedded broker); 'pushed' is "
+                + "when the loop of toggles returned; 'last commit' the newest state checkpoint's modification "
+                + "(saved after each record's fsync, so it shows when the watch routes were done, apart from the "
+                + "targets).");
+        List<String> failed = new ArrayList<>();
+        for (int n : settings.faninConnections()) {
+            try {
+                againIfKilled("fan-in " + n, () -> {
+                    fanIn(n);
+                    return null;
+                });
+            } catch (Exception | AssertionError e) {
+                failed.add(n + " connections: " + e);
+            }
+        }
+        failed.forEach(f -> results.problem("fan-in " + f));
+        if (!failed.isEmpty()) {
+            throw new AssertionError("fan-in runs that did not work: " + failed);
+        }
+    }
+
+    private void fanIn(int n) throws Exception {
+        progress("fan-in " + n + " connection(s): starting");
+        Map<String, Boolean> licenses = SimulatedUser.demo().licenses();
+        List<SimulatedUser> users = IntStream.rangeClosed(1, n)
+                .mapToObj(i -> new SimulatedUser(String.format("u%04d", i), PASSWORD, licenses)).toList();
+        Path dir = Files.createTempDirectory("icws-bench-fanin-" + n + "-");
+        IcwsSimulator sim = IcwsSimulator.builder().port(0).users(users).build().start();
+        BenchJar jar = null;
+        JmsArrivals jms = null;
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+            int jmsPort = BenchJar.freePort();
+            List<String> args = new ArrayList<>();
+            args.add("-Xmx512m");
+            args.addAll(jarArgs(dir, sim.baseUri()));
+            args.add("-Dicws.receive=sse");
+            args.add("-Dicws.notify.log.enabled=false");
+            args.add("-Dicws.notify.jms.embedded-port=" + jmsPort);
+            args.add("-Dicws.connections=" + IntStream.rangeClosed(1, n).mapToObj(i -> String.format("c%04d", i))
+                    .collect(Collectors.joining(",")));
+            for (int i = 1; i <= n; i++) {
+                args.add(String.format("-Dicws.connections.c%04d.user=u%04d", i, i));
+            }
+            String name = "fanin-" + n;
+            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"), args);
+            Duration startLimit = settings.startTimeout().multipliedBy(Math.max(1, n / 200));
+            awaitLine(jar, SUBSCRIBED, n, startLimit);
+            awaitCount(jar, "3 × " + n + " observed files", files::count, 3 * n, startLimit);
+            jms = JmsArrivals.connect(jmsPort, settings.startTimeout());
+            awaitCount(jar, "3 × " + n + " observed JMS messages", jms::count, 3 * n, startLimit);
+            avoidCronFiring(Duration.ofSeconds(30L * settings.faninRounds()));
+            boolean assigned = false;
+            List<Double> fileMs = new ArrayList<>();
+            List<Double> jmsMs = new ArrayList<>();
+            List<Double> pushedMs = new ArrayList<>();
+            List<Double> commitMs = new ArrayList<>();
+            List<String> others = new ArrayList<>();
+            List<Map<String, Object>> raws = new ArrayList<>();
+            for (int r = 0; r < settings.faninRounds(); r++) {
+                assigned = !assigned;
+                int baseFiles = files.count();
+                int baseJms = jms.count();
+                ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+                Instant wall0 = Instant.now();
+                long t0 = System.nanoTime();
+                for (SimulatedUser u : users) {
+                    sim.setLicenseAssigned(u.userId(), TOGGLED, assigned);
+                }
+                long pushed = System.nanoTime();
+                JmsArrivals j = jms;
+                boolean complete = awaitQuietly(jar, () -> files.count() >= baseFiles + n && j.count() >= baseJms + n,
+                        settings.deliveryTimeout());
+                ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+                Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("pushedMs", (pushed - t0) / 1e6);
+                pushedMs.add((pushed - t0) / 1e6);
+                int filesArrived = files.count() - baseFiles;
+                int jmsArrived = jms.count() - baseJms;
+                raw.put("filesArrived", filesArrived);
+                raw.put("jmsArrived", jmsArrived);
+                if (filesArrived >= n) {
+                    double ms = (files.nth(baseFiles + n).nanos() - t0) / 1e6;
+                    fileMs.add(ms);
+                    raw.put("lastFileMs", ms);
+                    raw.put("firstFileMs", (files.nth(baseFiles + 1).nanos() - t0) / 1e6);
+                }
+                if (jmsArrived >= n) {
+                    double ms = (jms.nth(baseJms + n).nanos() - t0) / 1e6;
+                    jmsMs.add(ms);
+                    raw.put("lastJmsMs", ms);
+                }
+                Instant stateSaved = lastModified(dir.resolve("state"));
+                if (stateSaved != null && stateSaved.isAfter(wall0)) {
+                    double ms = Duration.between(wall0, stateSaved).toNanos() / 1e6;
+                    commitMs.add(ms);
+                    raw.put("lastCheckpointMs", ms);
+                }
+                raw.put("cpuSeconds", ProcStats.cpuSeconds(c0, c1));
+                raw.put("othersPercent", ProcStats.otherPercent(c0, c1));
+                others.add(String.format(Locale.ROOT, "%.0f", ProcStats.otherPercent(c0, c1)));
+                raws.add(raw);
+                progress("fan-in " + n + " #" + (r + 1) + ": " + raw);
+                if (!complete) {
+                    results.problem("fan-in " + n + " #" + (r + 1) + ": not complete after "
+                            + settings.deliveryTimeout().toSeconds() + " s: " + filesArrived + " files, " + jmsArrived
+                            + " JMS messages of " + n);
+                    break;
+                }
+            }
+            String m = "fan-in: " + n + " connections, one change each at once (SSE)";
+            String setup = n + " connections";
+            String rounds = raws.size() + " round(s), first cold";
+            results.add("4b", m, setup, "change → last file", median(fileMs), 0, "ms",
+                    rounds + ": " + list(fileMs, 0) + " ms; others " + others + " %");
+            results.add("4b", m, setup, "change → last JMS message", median(jmsMs), 0, "ms",
+                    rounds + ": " + list(jmsMs, 0) + " ms");
+            results.add("4b", m, setup, "all pushed by the simulator", median(pushedMs), 0, "ms",
+                    list(pushedMs, 0) + " ms");
+            if (!commitMs.isEmpty()) {
+                results.add("4b", m, setup, "last state checkpoint", median(commitMs), 0, "ms",
+                        list(commitMs, 0) + " ms (file modification times: coarse)");
+            }
+            results.raw("fanin." + n, Map.of("rounds", raws));
+        } finally {
+            if (jms != null) {
+                jms.close();
+            }
+            stop(jar);
+            sim.close();
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ 5
+
+    @Test
+    @Order(5)
     void startToFirstSubscription() throws Exception {
         if (!settings.runs("startup")) {
             return;
