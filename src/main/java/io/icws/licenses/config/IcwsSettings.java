@@ -180,6 +180,7 @@ public record IcwsSettings(
             broker = r.required("icws.notify.jms.broker-url");
             destination = r.required("icws.notify.jms.destination");
             jmsUser = r.optional("icws.notify.jms.username").orElse(null);
+            r.integer("icws.notify.jms.batch-size", 100, 1, 10_000);
         }
         for (String change : r.list("icws.notify.email.changes")) {
             try {

@@ -34,17 +34,25 @@ public class TargetRoutes extends RouteBuilder {
                 .to("file:{{icws.notify.file.directory}}?tempPrefix=.writing-&bufferSize=4096")
                 .bean("fileTargetSync", "force");
 
-        // A persistent JMS text message; license, user, changeType and eventId as properties for selectors.
-        from("icws-outbox:jms" + REDELIVERY).routeId("notify-jms").routeConfigurationId("icws-target")
+        // A persistent JMS text message per change; license, user, changeType and eventId as properties for
+        // selectors. Up to icws.notify.jms.batch-size pending events come in one exchange (a list) and are sent in
+        // one local JMS transaction (icwsJmsTransaction), committed once: the batch is on the queue whole or not at
+        // all. A broker that is down holds the batch (sent again whole, same ids); a refused batch is sent again one
+        // event at a time, so only the event refused goes to the dead letters.
+        from("icws-outbox:jms" + REDELIVERY + "&batchSize={{icws.notify.jms.batch-size}}").routeId("notify-jms")
+                .routeConfigurationId("icws-target")
                 .precondition("{{icws.notify.jms.enabled}}")
-                .removeHeaders("*")
-                .setHeader("license", method("changeFormats", "headerValue(${body.data.license})"))
-                .setHeader("user", method("changeFormats", "headerValue(${body.data.user})"))
-                .setHeader("changeType", simple("${body.data.changeType}"))
-                .setHeader("eventId", simple("${body.id}"))
-                .marshal().json()
-                .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
-                        + "&deliveryPersistent=true&jmsMessageType=Text");
+                .transacted("icwsJmsTransaction")
+                .split(simple("${body}")).stopOnException()
+                    .removeHeaders("*")
+                    .setHeader("license", method("changeFormats", "headerValue(${body.data.license})"))
+                    .setHeader("user", method("changeFormats", "headerValue(${body.data.user})"))
+                    .setHeader("changeType", simple("${body.data.changeType}"))
+                    .setHeader("eventId", simple("${body.id}"))
+                    .marshal().json()
+                    .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
+                            + "&deliveryPersistent=true&jmsMessageType=Text")
+                .end();
 
         // A plain-text alert for the change types in icws.notify.email.changes.
         from("icws-outbox:email" + REDELIVERY).routeId("notify-email").routeConfigurationId("icws-target")
