@@ -173,6 +173,9 @@ public record IcwsSettings(
 
     private static Targets targets(SettingsReader r) {
         Path file = r.bool("icws.notify.file.enabled", true) ? r.path("icws.notify.file.directory") : null;
+        if (file != null) {
+            r.integer("icws.notify.file.batch-size", 100, 1, 10_000);
+        }
         String broker = null;
         String destination = null;
         String jmsUser = null;
