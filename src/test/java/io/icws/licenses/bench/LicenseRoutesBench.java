@@ -475,6 +475,17 @@ class LicenseRoutesBench {
     @Order(3)
     void burst() throws Exception {
         if (!settings.runs("burst")) {
+            if (settings.runs("burst-jms")) {
+                // only the JMS-only bursts (-Dbench.only=burst-jms)
+                Map<String, Boolean> licenses = new LinkedHashMap<>();
+                licenses.put("BURST_A", true);
+                licenses.put("BURST_B", true);
+                try (IcwsSimulator sim = IcwsSimulator.builder().port(0)
+                        .users(List.of(new SimulatedUser("burst-jms-only", PASSWORD, licenses))).build().start()) {
+                    againIfKilled("burst jar, JMS only", () -> burstJmsOnly(sim, "burst-jms-only",
+                            Math.max(2, settings.burstJmsRepeats())));
+                }
+            }
             return;
         }
         int n = settings.burstChanges();
@@ -503,7 +514,8 @@ class LicenseRoutesBench {
         licenses.put("BURST_B", true);
         List<SimulatedUser> users = List.of(new SimulatedUser("burst-files", PASSWORD, licenses),
                 new SimulatedUser("burst-jms", PASSWORD, licenses), new SimulatedUser("burst-loop", PASSWORD, licenses),
-                new SimulatedUser("burst-loop-nofsync", PASSWORD, licenses));
+                new SimulatedUser("burst-loop-nofsync", PASSWORD, licenses),
+                new SimulatedUser("burst-jms-only", PASSWORD, licenses));
         List<String> failed = new ArrayList<>();
         double[] filesOnly = null;
         double[] withJms = null;
@@ -520,6 +532,12 @@ class LicenseRoutesBench {
                         () -> burstJar(sim, "burst-jms", true, settings.burstJmsRepeats()));
             } catch (Exception | AssertionError e) {
                 failed.add("jar, files + JMS: " + e);
+            }
+            try {
+                againIfKilled("burst jar, JMS only", () -> burstJmsOnly(sim, "burst-jms-only",
+                        Math.max(2, settings.burstJmsRepeats())));
+            } catch (Exception | AssertionError e) {
+                failed.add("jar, JMS only: " + e);
             }
             try {
                 loop = burstLoop(sim, settings.burstRepeats(), true);
@@ -550,6 +568,81 @@ class LicenseRoutesBench {
         failed.forEach(f -> results.problem("burst " + f));
         if (!failed.isEmpty()) {
             throw new AssertionError("burst runs that did not work: " + failed);
+        }
+    }
+
+    /**
+     * The bursts of one jar with only the JMS target (file and log targets off): how fast the JMS target alone takes
+     * the outbox to the embedded broker (persistent messages, batches of icws.notify.jms.batch-size in one
+     * transaction). Returns the median events/s.
+     */
+    private double burstJmsOnly(IcwsSimulator sim, String user, int repeats) throws Exception {
+        int n = settings.burstChanges();
+        String label = "jar: persistent JMS only (file target off)";
+        String m = "burst of " + n + " changes, poll " + settings.burstPollMs() + " ms";
+        progress("burst " + label + ": starting");
+        Path dir = Files.createTempDirectory("icws-bench-" + user + "-");
+        BenchJar jar = null;
+        JmsArrivals jms = null;
+        try {
+            int jmsPort = BenchJar.freePort();
+            List<String> args = jarArgs(dir, sim.baseUri());
+            args.addAll(List.of("-Dicws.user=" + user, "-Dicws.licenses=BURST_A,BURST_B", "-Dicws.receive=poll",
+                    "-Dicws.poll.interval=" + settings.burstPollMs(), "-Dicws.notify.log.enabled=false",
+                    "-Dicws.notify.file.enabled=false", "-Dicws.notify.jms.enabled=true",
+                    "-Dicws.notify.jms.embedded-port=" + jmsPort));
+            jar = BenchJar.start(user, dir, logDir.resolve(user + ".log"), args);
+            awaitLine(jar, RUNNING, 1, settings.startTimeout());
+            jms = JmsArrivals.connect(jmsPort, settings.startTimeout());
+            awaitCount(jar, "2 observed JMS messages", jms::count, 2, settings.startTimeout());
+            List<Double> rates = new ArrayList<>();
+            List<Map<String, Object>> raws = new ArrayList<>();
+            for (int r = 0; r < repeats; r++) {
+                List<String> messages = burstMessages((long) r * n, n);
+                int base = jms.count();
+                ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+                Instant wall0 = Instant.now();
+                long t0 = System.nanoTime();
+                for (String message : messages) {
+                    sim.queueMessage(user, message);
+                }
+                JmsArrivals j = jms;
+                boolean complete = awaitQuietly(jar, () -> j.count() >= base + n, settings.burstTimeout());
+                ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+                int arrived = jms.count() - base;
+                double seconds = ((arrived >= n ? jms.nth(base + n).nanos() : System.nanoTime()) - t0) / 1e9;
+                Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("jmsArrived", arrived);
+                raw.put("jmsSeconds", seconds);
+                Instant stateSaved = lastModified(dir.resolve("state"));
+                if (stateSaved != null && stateSaved.isAfter(wall0)) {
+                    raw.put("routeSeconds", Duration.between(wall0, stateSaved).toNanos() / 1e9);
+                }
+                raw.put("cpuSeconds", ProcStats.cpuSeconds(c0, c1));
+                raw.put("othersPercent", ProcStats.otherPercent(c0, c1));
+                raws.add(raw);
+                if (arrived >= n) {
+                    rates.add(n / seconds);
+                }
+                progress(String.format(Locale.ROOT, "burst %s #%d: JMS %.0f events/s (others %.0f %%) %s", label, r + 1,
+                        n / seconds, ProcStats.otherPercent(c0, c1), raw));
+                if (!complete) {
+                    results.problem("burst " + label + " #" + (r + 1) + ": " + arrived + " JMS messages of " + n);
+                    break;
+                }
+            }
+            results.add("4", m, label, "events/s to JMS", median(rates), 0, "events/s",
+                    raws.size() + " burst(s) of " + n + ", first cold: " + list(rates, 0) + " events/s; route "
+                            + raws.stream().map(x -> String.format(Locale.ROOT, "%.2f", (Double) x.getOrDefault(
+                                    "routeSeconds", Double.NaN))).collect(Collectors.joining(", ")) + " s");
+            results.raw("burst." + user, Map.of("bursts", raws));
+            return rates.isEmpty() ? Double.NaN : median(rates);
+        } finally {
+            if (jms != null) {
+                jms.close();
+            }
+            stop(jar);
+            BenchJar.deleteTree(dir);
         }
     }
 
