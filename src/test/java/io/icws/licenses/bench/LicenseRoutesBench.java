@@ -1102,10 +1102,51 @@ class LicenseRoutesBench {
                                 .map(Math::round).mapToLong(d -> (long) d).toArray())));
         results.raw("startup", Map.of("toSubscribedMs", round(subscribed), "toRunningMs", round(running),
                 "cpuSeconds", round(cpu), "othersPercent", round(othersPercent)));
+
+        // the same with the application class-data archive, made as mvn package makes it (pom: class-data-archive)
+        // but for the benchmark's copy of the jar (an archive holds the paths of the jar and lib/ it was made for),
+        // and passed as bin/icws-license-routes passes it
+        Path archive = BenchJar.jar().resolveSibling("icws-license-routes.jsa");
+        Path training = Files.createTempDirectory("icws-bench-cds-");
+        try {
+            BenchJar t = BenchJar.start("startup-cds-training", training, logDir.resolve("startup-cds-training.log"),
+                    List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-XX:ArchiveClassesAtExit=" + archive,
+                            "-Dicws.health.port=0", "-Dicws.notify.jms.embedded-port=0",
+                            "-Dcamel.main.duration-max-messages=8", "-Dcamel.main.duration-max-seconds=90"));
+            if (!t.process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                stop(t);
+            }
+        } finally {
+            BenchJar.deleteTree(training);
+        }
+        if (!Files.isRegularFile(archive)) {
+            results.problem("startup with the class-data archive: the training run made no archive");
+            return;
+        }
+        List<String> cds = List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+        double[] cdsSubscribed = new double[runs];
+        double[] cdsCpu = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            int run = i + 1;
+            double[] r = againIfKilled("startup run " + run + " (class-data archive)", () -> startupRun(run, cds));
+            cdsSubscribed[i] = r[0];
+            cdsCpu[i] = r[2];
+        }
+        String mc = "JVM start → first subscription (embedded defaults, class-data archive)";
+        results.add("5", mc, runs + " runs", "median", BenchResults.median(cdsSubscribed), 0, "ms",
+                "all: " + Arrays.toString(round(cdsSubscribed)) + "; -XX:SharedArchiveFile as bin/icws-license-routes "
+                        + "passes it");
+        results.add("5", "jar CPU used by then (embedded defaults, class-data archive)", runs + " runs", "median",
+                BenchResults.median(cdsCpu), 1, "CPU s", "all: " + Arrays.toString(round(cdsCpu)));
+        results.raw("startupCds", Map.of("toSubscribedMs", round(cdsSubscribed), "cpuSeconds", round(cdsCpu)));
     }
 
     /** One start-up run: {ms to subscribed, ms to running, jar CPU s by then, others' % of one core meanwhile}. */
     private double[] startupRun(int run) throws Exception {
+        return startupRun(run, List.of());
+    }
+
+    private double[] startupRun(int run, List<String> jvmArgs) throws Exception {
         Path dir = Files.createTempDirectory("icws-bench-startup-");
         BenchJar jar = null;
         try {
@@ -1113,9 +1154,13 @@ class LicenseRoutesBench {
             long m0 = ProcStats.machineBusyTicks();
             long b0 = ProcStats.cpuTicks(ProcessHandle.current().pid());
             long n0 = System.nanoTime();
-            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"),
-                    List.of("-Dicws.health.port=" + BenchJar.freePort(),
-                            "-Dicws.notify.jms.embedded-port=" + BenchJar.freePort()));
+            List<String> args = new ArrayList<>(jvmArgs);
+            args.add("-Dicws.health.port=" + BenchJar.freePort());
+            args.add("-Dicws.notify.jms.embedded-port=" + BenchJar.freePort());
+            if (!jvmArgs.isEmpty()) {
+                name += "-cds";
+            }
+            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"), args);
             awaitLine(jar, SUBSCRIBED, 1, settings.startTimeout());
             long jarTicks = ProcStats.cpuTicks(jar.pid());
             long others = ProcStats.machineBusyTicks() - m0 - jarTicks
