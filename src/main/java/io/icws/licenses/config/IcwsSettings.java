@@ -220,6 +220,9 @@ public record IcwsSettings(
 
     private static Targets targets(SettingsReader r) {
         Path file = r.bool("icws.notify.file.enabled", true) ? r.path("icws.notify.file.directory") : null;
+        if (file != null) {
+            r.integer("icws.notify.file.batch-size", 100, 1, 10_000);
+        }
         String broker = null;
         String destination = null;
         String jmsUser = null;
@@ -227,6 +230,7 @@ public record IcwsSettings(
             broker = r.required("icws.notify.jms.broker-url");
             destination = r.required("icws.notify.jms.destination");
             jmsUser = r.optional("icws.notify.jms.username").orElse(null);
+            r.integer("icws.notify.jms.batch-size", 100, 1, 10_000);
         }
         for (String change : r.list("icws.notify.email.changes")) {
             try {

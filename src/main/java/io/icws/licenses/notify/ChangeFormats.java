@@ -57,6 +57,23 @@ public final class ChangeFormats {
     }
 
     /**
+     * The JMS property {@code license}: {@link #headerValue(String)} of the event's license. Bound by the body's
+     * type (no parameter expression to evaluate per message: the JMS target sets it for every event of a batch).
+     *
+     * @throws IllegalArgumentException when the event is null
+     */
+    public String licenseHeader(LicenseChangeEvent e) {
+        requireEvent(e);
+        return headerValue(e.license());
+    }
+
+    /** The JMS property {@code user}: {@link #headerValue(String)} of the event's user; as {@link #licenseHeader}. */
+    public String userHeader(LicenseChangeEvent e) {
+        requireEvent(e);
+        return headerValue(e.user());
+    }
+
+    /**
      * The email subject, e.g. {@code ICWS license unassigned: I3_ACCESS_CLIENT for agent1}. Header-safe: no control
      * characters (CR, LF, NUL, …); license and user each cut to 100 characters (ending with {@code …}); at most 249
      * characters in all.

@@ -7,6 +7,7 @@ import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.springframework.jms.connection.CachingConnectionFactory;
+import org.springframework.jms.connection.JmsTransactionManager;
 
 /**
  * The JMS connection of the JMS target, as the bean {@code icwsJmsConnectionFactory} the route names. A host
@@ -15,6 +16,13 @@ import org.springframework.jms.connection.CachingConnectionFactory;
  * {@code icws.notify.jms.broker-url} with the ActiveMQ Artemis client (add
  * {@code org.apache.activemq:artemis-jakarta-client}) and wrapped so that one connection and its session are
  * kept and reused, and made again after a failure.
+ *
+ * <p>The route sends a batch of events in one local JMS transaction: {@code transacted} with the policy
+ * {@code icwsJmsTransaction} ({@link JmsBatchTransaction} over a Spring {@link JmsTransactionManager} on this
+ * factory; camel-jms brings spring-jms), then one {@code to jms:} per event of the batch. The transaction manager binds one transacted session to the thread; camel-jms's template sends on it
+ * and leaves the commit to the manager, which commits once at the end of the route (one broker round trip and
+ * one journal sync for the batch) or rolls back when any send failed: the batch is on the queue whole or not at
+ * all. A host that binds its own {@code icwsJmsTransaction} keeps it.
  */
 public final class JmsTarget {
 
@@ -22,12 +30,15 @@ public final class JmsTarget {
     public static final String CONNECTION_FACTORY = "icwsJmsConnectionFactory";
     /** {@code icws.notify.jms.broker-url} of the broker inside the jar's own runtime. */
     public static final String EMBEDDED = "embedded";
+    /** Registry name of the transaction policy the route's {@code transacted} step names. */
+    public static final String TRANSACTION = "icwsJmsTransaction";
 
     private JmsTarget() {
     }
 
     public static void bind(CamelContext context, IcwsSettings.Targets targets, Secrets secrets) throws Exception {
         if (context.getRegistry().lookupByName(CONNECTION_FACTORY) != null) {
+            bindTransaction(context);
             return;
         }
         String url = targets.jmsBrokerUrl();
@@ -63,12 +74,31 @@ public final class JmsTarget {
     public static void bindReusing(CamelContext context, ConnectionFactory factory) throws Exception {
         CachingConnectionFactory caching = (CachingConnectionFactory) reusing(factory);
         context.getRegistry().bind(CONNECTION_FACTORY, caching);
+        bindTransaction(context);
         context.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override
             protected void doStop() {
                 caching.destroy();
             }
         }, true, true);
+    }
+
+    /**
+     * Binds {@code icwsJmsTransaction} (unless bound already): local JMS transactions on the bound
+     * {@code icwsJmsConnectionFactory}, one per exchange of the JMS target's route.
+     */
+    public static void bindTransaction(CamelContext context) {
+        if (context.getRegistry().lookupByName(TRANSACTION) != null) {
+            return;
+        }
+        ConnectionFactory factory = context.getRegistry().lookupByNameAndType(CONNECTION_FACTORY,
+                ConnectionFactory.class);
+        if (factory == null) {
+            throw new IllegalStateException("No " + CONNECTION_FACTORY + " bound for the JMS target's transactions");
+        }
+        JmsTransactionManager manager = new JmsTransactionManager(factory);
+        manager.afterPropertiesSet();
+        context.getRegistry().bind(TRANSACTION, new JmsBatchTransaction(manager));
     }
 
     /** Connects to the broker once (the start-up check). */

@@ -82,6 +82,14 @@ final class Cursor implements TargetProgress, AutoCloseable {
         advance(entry.sequence());
     }
 
+    /** One log, one number: the last of them says it all (one write). */
+    @Override
+    public void advance(java.util.List<Outbox.Entry> entries) throws IOException {
+        if (!entries.isEmpty()) {
+            advance(entries.get(entries.size() - 1).sequence());
+        }
+    }
+
     void advance(long sequence) throws IOException {
         if (sequence > value) {
             write(sequence);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * tries the event goes to the dead letters and the next event follows. Outage attempts are not tries.</li>
  * </ul>
  * Only this target waits meanwhile: every target has its own queue and thread.
+ *
+ * <p>With {@code batchSize} n &ge; 1 the route gets up to n pending events in one exchange (its body a list, in
+ * order) and the cursor moves past all of them once the route has taken the exchange. An outage holds the batch
+ * and sends it again whole, with the same ids; a refusal (or any failure that is not an outage) sends the batch's
+ * events again one at a time, each in a list of one, with the tries and dead letters above for each: only the
+ * event the target refuses goes to the dead letters. So a route that sends a batch in one transaction (the JMS
+ * target) never has part of a batch delivered and part not.
  *
  * <p>When the route stops, a wait between tries ends at once and the event stays in the outbox for the next
  * start; nothing is dropped and no stack trace is printed. Every log line names the target, the change and
@@ -123,12 +131,26 @@ final class OutboxConsumer extends DefaultConsumer {
     }
 
     private void deliverForever() {
+        int batchSize = endpoint.getBatchSize();
         try {
             while (running) {
+                if (batchSize > 0) {
+                    List<Outbox.Entry> batch = queue.nextBatch(batchSize, 1, TimeUnit.SECONDS);
+                    if (!batch.isEmpty() && running) {
+                        try {
+                            deliverBatch(batch);
+                        } catch (RuntimeException e) {
+                            LOG.error("Target {}: a batch of {} event(s) from {} could not be handled ({}); trying "
+                                    + "it again", target, batch.size(), batch.get(0).event().id(), Failures.describe(e));
+                            queue.pause(endpoint.getMaximumRedeliveryDelay(), TimeUnit.MILLISECONDS);
+                        }
+                    }
+                    continue;
+                }
                 Outbox.Entry entry = queue.next(1, TimeUnit.SECONDS);
                 if (entry != null && running) {
                     try {
-                        deliver(entry);
+                        deliver(entry, false);
                     } catch (RuntimeException e) {
                         // one event must not end the target's deliveries: it is tried again after a pause
                         LOG.error("Target {}: event {} could not be handled ({}); trying it again", target,
@@ -145,16 +167,70 @@ final class OutboxConsumer extends DefaultConsumer {
     }
 
     /**
+     * Sends the batch in one exchange until the target takes it or the route stops; an outage holds it (sent again
+     * whole, same ids). Any other failure sends its events again one at a time ({@link #deliver}), so that only
+     * the event the target refuses ends in the dead letters.
+     */
+    private void deliverBatch(List<Outbox.Entry> batch) throws InterruptedException {
+        if (batch.size() == 1) {
+            deliver(batch.get(0), true);
+            return;
+        }
+        List<LicenseChangeEvent> events = batch.stream().map(Outbox.Entry::event).toList();
+        Outbox.Entry head = batch.get(0);
+        int outageAttempts = 0;
+        for (int attempt = 1; running; attempt++) {
+            Exception failure = attempt(events, null, attempt);
+            if (!running) {
+                return; // the route is stopping: the batch stays in the outbox
+            }
+            TargetFailures.Kind kind = failure == null ? null : TargetFailures.classify(failure);
+            if (kind != TargetFailures.Kind.OUTAGE) {
+                backFromOutage();
+            }
+            if (failure == null) {
+                taken(batch);
+                for (LicenseChangeEvent event : events) {
+                    observer.delivered(target, event);
+                }
+                return;
+            }
+            String reason = Failures.describe(failure);
+            if (kind == TargetFailures.Kind.OUTAGE) {
+                outageAttempts++;
+                queue.outage(head, reason, outageAttempts);
+                long wait = outageDelay(outageAttempts);
+                logOutage(head.event(), reason, outageAttempts, wait);
+                if (queue.pause(wait, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+                continue;
+            }
+            LOG.warn("Target {} refused a batch of {} events from {} ({}): {}; sending them one at a time", target,
+                    batch.size(), head.event().id(), describe(head.event()), reason);
+            for (Outbox.Entry entry : batch) {
+                if (!running) {
+                    return;
+                }
+                deliver(entry, true);
+            }
+            return;
+        }
+    }
+
+    /**
      * Tries the event until the target takes it, it goes to the dead letters, or the route stops. An outage
      * (see {@link TargetFailures}) holds it for as long as it lasts; only refusals count towards the tries.
+     *
+     * @param asList the body is a list of this one event (a route that takes batches), not the event
      */
-    private void deliver(Outbox.Entry entry) throws InterruptedException {
+    private void deliver(Outbox.Entry entry, boolean asList) throws InterruptedException {
         LicenseChangeEvent event = entry.event();
         int tries = endpoint.getMaximumRedeliveries() + 1;
         int refusals = 0;
         int outageAttempts = 0;
         for (int attempt = 1; running; attempt++) {
-            Exception failure = attempt(event, attempt);
+            Exception failure = attempt(asList ? List.of(event) : event, event.id(), attempt);
             if (!running) {
                 return; // the route is stopping: the event stays in the outbox
             }
@@ -247,11 +323,14 @@ final class OutboxConsumer extends DefaultConsumer {
         return millis < 1000 ? millis + "ms" : TimeUtils.printDuration(millis, false);
     }
 
-    private Exception attempt(LicenseChangeEvent event, int attempt) {
+    /** One attempt; the failure, or null when the route took the exchange. */
+    private Exception attempt(Object body, String eventId, int attempt) {
         Exchange exchange = createExchange(false);
         try {
-            exchange.getMessage().setBody(event);
-            exchange.getMessage().setHeader(EVENT_ID_HEADER, event.id());
+            exchange.getMessage().setBody(body);
+            if (eventId != null) {
+                exchange.getMessage().setHeader(EVENT_ID_HEADER, eventId);
+            }
             exchange.getMessage().setHeader(ATTEMPT_HEADER, attempt);
             getProcessor().process(exchange);
             return exchange.getException();
@@ -291,6 +370,16 @@ final class OutboxConsumer extends DefaultConsumer {
             LOG.warn("Target {}: could not record that event {} was taken ({})", target, entry.event().id(),
                     Failures.describe(e));
             return true;
+        }
+    }
+
+    private void taken(List<Outbox.Entry> batch) {
+        try {
+            queue.taken(batch);
+        } catch (IOException e) {
+            // the cursor could not be written: the batch may come again after a restart, with its ids
+            LOG.warn("Target {}: could not record that the {} event(s) from {} were taken ({})", target, batch.size(),
+                    batch.get(0).event().id(), Failures.describe(e));
         }
     }
 

@@ -11,6 +11,12 @@ import org.apache.camel.util.TimeUtils;
  * again before it goes to the dead letters, and how long to wait between tries (doubled each time, up to
  * the maximum). In an outage of the target (see {@link TargetFailures}) the same waits apply, but the event is
  * tried for as long as the outage lasts and those attempts are not counted as tries.
+ *
+ * <p>{@code batchSize}: 0 (the default) hands the route one exchange per event, its body the
+ * {@link io.icws.licenses.state.LicenseChangeEvent}; n &ge; 1 hands it one exchange per batch of up to n pending
+ * events, its body a {@code List} of them in log order (no linger: what is pending, however few). A batch is taken
+ * whole or not at all; in an outage it is held and sent again whole; when the target refuses it, its events are
+ * sent again one at a time (each a list of one), so only the event refused goes to the dead letters.
  */
 public class OutboxEndpoint extends DefaultEndpoint {
 
@@ -20,6 +26,7 @@ public class OutboxEndpoint extends DefaultEndpoint {
     private int maximumRedeliveries = 5;
     private long redeliveryDelay = 1000;
     private long maximumRedeliveryDelay = 30000;
+    private int batchSize;
 
     OutboxEndpoint(String uri, OutboxComponent component, String target, Outbox outbox, DeadLetters deadLetters) {
         super(uri, component);
@@ -78,6 +85,19 @@ public class OutboxEndpoint extends DefaultEndpoint {
     /** Wait before the first redelivery: ms, or with a unit ({@code 2s}, {@code 1m}); doubled for each one after. */
     public void setRedeliveryDelay(String redeliveryDelay) {
         this.redeliveryDelay = TimeUtils.toMilliSeconds(redeliveryDelay);
+    }
+
+    public int getBatchSize() {
+        return batchSize;
+    }
+
+    /** 0: one event per exchange (the body the event); n &ge; 1: up to n events per exchange (the body a list). */
+    public void setBatchSize(int batchSize) {
+        if (batchSize < 0) {
+            throw new IllegalArgumentException("icws-outbox:" + target + ": batchSize must be 0 or more, not "
+                    + batchSize);
+        }
+        this.batchSize = batchSize;
     }
 
     public long getMaximumRedeliveryDelay() {

@@ -14,6 +14,13 @@ interface TargetProgress {
     /** The target has the event: the progress moves past it, durably. */
     void advance(Outbox.Entry entry) throws IOException;
 
+    /** The target has these events, in queue order: the progress moves past them (one write where it can). */
+    default void advance(java.util.List<Outbox.Entry> entries) throws IOException {
+        for (Outbox.Entry entry : entries) {
+            advance(entry);
+        }
+    }
+
     /** Lets go of what the progress holds open (its value stays stored). */
     void close();
 }

@@ -3,6 +3,8 @@ package io.icws.licenses.outbox;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -13,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link State#DRAINING}, {@link State#OUTAGE} (the target cannot be reached: the queue holds) or
  * {@link State#RETRYING} (the target refused the head event, which is tried again before the dead letters).
  * The head stays in the queue until {@link #taken(Outbox.Entry, boolean)}: an event leaves only when the target
- * has it, or when it went to the dead letters.
+ * has it, or when it went to the dead letters. A target that takes events in batches gets the oldest few with
+ * {@link #nextBatch(int, long, TimeUnit)} and lets them go together with {@link #taken(List)}: one progress write.
  */
 public final class TargetQueue {
 
@@ -85,6 +88,36 @@ public final class TargetQueue {
         }
     }
 
+    /**
+     * The oldest events not taken yet, at most {@code max}, waiting up to the timeout for the first one. No
+     * linger: what is pending now, however few.
+     *
+     * @return the events in log order; empty after the timeout or once stopped
+     */
+    public List<Outbox.Entry> nextBatch(int max, long timeout, TimeUnit unit) throws InterruptedException {
+        if (max < 1) {
+            throw new IllegalArgumentException("a batch holds at least one event, not " + max);
+        }
+        long nanos = unit.toNanos(timeout);
+        lock.lock();
+        try {
+            while (pending.isEmpty() && !stopped && nanos > 0) {
+                nanos = changed.awaitNanos(nanos);
+            }
+            if (stopped || pending.isEmpty()) {
+                return List.of();
+            }
+            List<Outbox.Entry> batch = new ArrayList<>(Math.min(max, pending.size()));
+            Iterator<Outbox.Entry> it = pending.iterator();
+            while (it.hasNext() && batch.size() < max) {
+                batch.add(it.next());
+            }
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Waits up to the delay, or less if waiting was stopped meanwhile; true when it was stopped. */
     public boolean pause(long delay, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(delay);
@@ -115,25 +148,46 @@ public final class TargetQueue {
      * past it.
      */
     public void taken(Outbox.Entry entry, boolean deadLetter) throws IOException {
+        took(List.of(entry), deadLetter);
+    }
+
+    /**
+     * The target has these events, the oldest ones in the queue in their order (a batch from {@link
+     * #nextBatch(int, long, TimeUnit)}): they leave the queue together and the progress moves past them, in one
+     * write.
+     */
+    public void taken(List<Outbox.Entry> entries) throws IOException {
+        if (!entries.isEmpty()) {
+            took(entries, false);
+        }
+    }
+
+    private void took(List<Outbox.Entry> entries, boolean deadLetter) throws IOException {
         boolean cleanup;
         lock.lock();
         try {
-            if (pending.peekFirst() != entry) {
-                throw new IllegalStateException("outbox target " + target + " took an event out of order");
+            Iterator<Outbox.Entry> head = pending.iterator();
+            for (Outbox.Entry entry : entries) {
+                if (!head.hasNext() || head.next() != entry) {
+                    throw new IllegalStateException("outbox target " + target + " took an event out of order");
+                }
             }
-            progress.advance(entry);
-            pending.removeFirst();
+            progress.advance(entries);
+            for (int i = 0; i < entries.size(); i++) {
+                pending.removeFirst();
+            }
             state = State.DRAINING;
             lastError = null;
             attempts = 0;
             failingEvent = null;
             failingSince = null;
             if (deadLetter) {
-                deadLettered++;
+                deadLettered += entries.size();
             } else {
-                delivered++;
+                delivered += entries.size();
             }
-            cleanup = pending.isEmpty() || ++takenSinceCleanup >= 1000;
+            takenSinceCleanup += entries.size();
+            cleanup = pending.isEmpty() || takenSinceCleanup >= 1000;
             if (cleanup) {
                 takenSinceCleanup = 0;
             }

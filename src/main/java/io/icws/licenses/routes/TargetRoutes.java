@@ -24,27 +24,41 @@ public class TargetRoutes extends RouteBuilder {
                 .precondition("{{icws.notify.log.enabled}}")
                 .log(LoggingLevel.INFO, "io.icws.licenses.changes", "${bean:changeFormats.logLine}");
 
-        // One CloudEvents JSON document per change, written under a temporary name, then renamed; then the file
-        // and its folder are forced to disk before the outbox moves past the event (camel-file's forceWrites does
-        // neither). An event is a few hundred bytes: a 4 KiB write buffer, not Camel's default 128 KiB.
-        from("icws-outbox:file" + REDELIVERY).routeId("notify-file").routeConfigurationId("icws-target")
+        // One CloudEvents JSON document per change, written under a temporary name, then renamed; then the files
+        // and their folder are forced to disk before the outbox moves past the events (camel-file's forceWrites does
+        // neither). Up to icws.notify.file.batch-size pending events come in one exchange (a list): each is written
+        // in the split, whose aggregation strategy (fileTargetSync) collects the names written; then all of them are
+        // forced at once and the folder once. An event is a few hundred bytes: a 4 KiB write buffer, not Camel's
+        // default 128 KiB.
+        from("icws-outbox:file" + REDELIVERY + "&batchSize={{icws.notify.file.batch-size}}").routeId("notify-file")
+                .routeConfigurationId("icws-target")
                 .precondition("{{icws.notify.file.enabled}}")
-                .setHeader(Exchange.FILE_NAME, method("changeFormats", "fileName"))
-                .marshal().json()
-                .to("file:{{icws.notify.file.directory}}?tempPrefix=.writing-&bufferSize=4096")
-                .bean("fileTargetSync", "force");
+                .split(simple("${body}")).stopOnException().aggregationStrategy("fileTargetSync")
+                    .setHeader(Exchange.FILE_NAME, method("changeFormats", "fileName"))
+                    .marshal().json()
+                    .to("file:{{icws.notify.file.directory}}?tempPrefix=.writing-&bufferSize=4096")
+                .end()
+                .bean("fileTargetSync", "forceAll");
 
-        // A persistent JMS text message; license, user, changeType and eventId as properties for selectors.
-        from("icws-outbox:jms" + REDELIVERY).routeId("notify-jms").routeConfigurationId("icws-target")
+        // A persistent JMS text message per change; license, user, changeType and eventId as properties for
+        // selectors. Up to icws.notify.jms.batch-size pending events come in one exchange (a list) and are sent in
+        // one local JMS transaction (icwsJmsTransaction), committed once: the batch is on the queue whole or not at
+        // all. A broker that is down holds the batch (sent again whole, same ids); a refused batch is sent again one
+        // event at a time, so only the event refused goes to the dead letters.
+        from("icws-outbox:jms" + REDELIVERY + "&batchSize={{icws.notify.jms.batch-size}}").routeId("notify-jms")
+                .routeConfigurationId("icws-target")
                 .precondition("{{icws.notify.jms.enabled}}")
-                .removeHeaders("*")
-                .setHeader("license", method("changeFormats", "headerValue(${body.data.license})"))
-                .setHeader("user", method("changeFormats", "headerValue(${body.data.user})"))
-                .setHeader("changeType", simple("${body.data.changeType}"))
-                .setHeader("eventId", simple("${body.id}"))
-                .marshal().json()
-                .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
-                        + "&deliveryPersistent=true&jmsMessageType=Text");
+                .transacted("icwsJmsTransaction")
+                .split(simple("${body}")).stopOnException()
+                    .removeHeaders("*")
+                    .setHeader("license", method("changeFormats", "licenseHeader"))
+                    .setHeader("user", method("changeFormats", "userHeader"))
+                    .setHeader("changeType", simple("${body.data.changeType}"))
+                    .setHeader("eventId", simple("${body.id}"))
+                    .marshal().json()
+                    .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
+                            + "&deliveryPersistent=true&jmsMessageType=Text")
+                .end();
 
         // A plain-text alert for the change types in icws.notify.email.changes.
         from("icws-outbox:email" + REDELIVERY).routeId("notify-email").routeConfigurationId("icws-target")

@@ -35,12 +35,14 @@ record BenchSettings(
         int burstRepeats,
         int burstJmsRepeats,
         Duration burstTimeout,
+        List<Integer> faninConnections,
+        int faninRounds,
         int startupRuns,
         int takeoverRuns,
         Duration startTimeout,
         Duration deliveryTimeout) {
 
-    static final String SECTIONS = "latency,footprint,keepalive,scale,burst,startup,takeover";
+    static final String SECTIONS = "latency,footprint,keepalive,scale,burst,fanin,startup,takeover";
 
     static BenchSettings fromSystemProperties() {
         return new BenchSettings(
@@ -68,6 +70,9 @@ record BenchSettings(
                 integer("bench.burst.repeats", 3),
                 integer("bench.burst.jms.repeats", 1),
                 seconds("bench.burst.timeout", 240),
+                Arrays.stream(text("bench.fanin.connections", "200").split(",")).map(String::trim)
+                        .filter(s -> !s.isEmpty()).map(Integer::valueOf).toList(),
+                integer("bench.fanin.rounds", 3),
                 integer("bench.startup.runs", 3),
                 integer("bench.takeover.runs", 1),
                 seconds("bench.start.timeout", 120),
@@ -104,6 +109,9 @@ record BenchSettings(
         m.put("bench.burst.repeats (jar files-only, loop)", burstRepeats);
         m.put("bench.burst.jms.repeats", burstJmsRepeats);
         m.put("bench.burst.timeout (s)", burstTimeout.toSeconds());
+        m.put("bench.fanin.connections", faninConnections.stream().map(String::valueOf)
+                .collect(Collectors.joining(",")));
+        m.put("bench.fanin.rounds (first cold)", faninRounds);
         m.put("bench.startup.runs", startupRuns);
         m.put("bench.takeover.runs (per way of stopping)", takeoverRuns);
         m.put("bench.start.timeout (s)", startTimeout.toSeconds());

@@ -709,6 +709,17 @@ class LicenseRoutesBench {
     @Order(3)
     void burst() throws Exception {
         if (!settings.runs("burst")) {
+            if (settings.runs("burst-jms")) {
+                // only the JMS-only bursts (-Dbench.only=burst-jms)
+                Map<String, Boolean> licenses = new LinkedHashMap<>();
+                licenses.put("BURST_A", true);
+                licenses.put("BURST_B", true);
+                try (IcwsSimulator sim = IcwsSimulator.builder().port(0)
+                        .users(List.of(new SimulatedUser("burst-jms-only", PASSWORD, licenses))).build().start()) {
+                    againIfKilled("burst jar, JMS only", () -> burstJmsOnly(sim, "burst-jms-only",
+                            Math.max(2, settings.burstJmsRepeats())));
+                }
+            }
             return;
         }
         int n = settings.burstChanges();
@@ -737,7 +748,8 @@ class LicenseRoutesBench {
         licenses.put("BURST_B", true);
         List<SimulatedUser> users = List.of(new SimulatedUser("burst-files", PASSWORD, licenses),
                 new SimulatedUser("burst-jms", PASSWORD, licenses), new SimulatedUser("burst-loop", PASSWORD, licenses),
-                new SimulatedUser("burst-loop-nofsync", PASSWORD, licenses));
+                new SimulatedUser("burst-loop-nofsync", PASSWORD, licenses),
+                new SimulatedUser("burst-jms-only", PASSWORD, licenses));
         List<String> failed = new ArrayList<>();
         double[] filesOnly = null;
         double[] withJms = null;
@@ -754,6 +766,12 @@ class LicenseRoutesBench {
                         () -> burstJar(sim, "burst-jms", true, settings.burstJmsRepeats()));
             } catch (Exception | AssertionError e) {
                 failed.add("jar, files + JMS: " + e);
+            }
+            try {
+                againIfKilled("burst jar, JMS only", () -> burstJmsOnly(sim, "burst-jms-only",
+                        Math.max(2, settings.burstJmsRepeats())));
+            } catch (Exception | AssertionError e) {
+                failed.add("jar, JMS only: " + e);
             }
             try {
                 loop = burstLoop(sim, settings.burstRepeats(), true);
@@ -784,6 +802,81 @@ class LicenseRoutesBench {
         failed.forEach(f -> results.problem("burst " + f));
         if (!failed.isEmpty()) {
             throw new AssertionError("burst runs that did not work: " + failed);
+        }
+    }
+
+    /**
+     * The bursts of one jar with only the JMS target (file and log targets off): how fast the JMS target alone takes
+     * the outbox to the embedded broker (persistent messages, batches of icws.notify.jms.batch-size in one
+     * transaction). Returns the median events/s.
+     */
+    private double burstJmsOnly(IcwsSimulator sim, String user, int repeats) throws Exception {
+        int n = settings.burstChanges();
+        String label = "jar: persistent JMS only (file target off)";
+        String m = "burst of " + n + " changes, poll " + settings.burstPollMs() + " ms";
+        progress("burst " + label + ": starting");
+        Path dir = Files.createTempDirectory("icws-bench-" + user + "-");
+        BenchJar jar = null;
+        JmsArrivals jms = null;
+        try {
+            int jmsPort = BenchJar.freePort();
+            List<String> args = jarArgs(dir, sim.baseUri());
+            args.addAll(List.of("-Dicws.user=" + user, "-Dicws.licenses=BURST_A,BURST_B", "-Dicws.receive=poll",
+                    "-Dicws.poll.interval=" + settings.burstPollMs(), "-Dicws.notify.log.enabled=false",
+                    "-Dicws.notify.file.enabled=false", "-Dicws.notify.jms.enabled=true",
+                    "-Dicws.notify.jms.embedded-port=" + jmsPort));
+            jar = BenchJar.start(user, dir, logDir.resolve(user + ".log"), args);
+            awaitLine(jar, RUNNING, 1, settings.startTimeout());
+            jms = JmsArrivals.connect(jmsPort, settings.startTimeout());
+            awaitCount(jar, "2 observed JMS messages", jms::count, 2, settings.startTimeout());
+            List<Double> rates = new ArrayList<>();
+            List<Map<String, Object>> raws = new ArrayList<>();
+            for (int r = 0; r < repeats; r++) {
+                List<String> messages = burstMessages((long) r * n, n);
+                int base = jms.count();
+                ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+                Instant wall0 = Instant.now();
+                long t0 = System.nanoTime();
+                for (String message : messages) {
+                    sim.queueMessage(user, message);
+                }
+                JmsArrivals j = jms;
+                boolean complete = awaitQuietly(jar, () -> j.count() >= base + n, settings.burstTimeout());
+                ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+                int arrived = jms.count() - base;
+                double seconds = ((arrived >= n ? jms.nth(base + n).nanos() : System.nanoTime()) - t0) / 1e9;
+                Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("jmsArrived", arrived);
+                raw.put("jmsSeconds", seconds);
+                Instant stateSaved = lastModified(dir.resolve("state"));
+                if (stateSaved != null && stateSaved.isAfter(wall0)) {
+                    raw.put("routeSeconds", Duration.between(wall0, stateSaved).toNanos() / 1e9);
+                }
+                raw.put("cpuSeconds", ProcStats.cpuSeconds(c0, c1));
+                raw.put("othersPercent", ProcStats.otherPercent(c0, c1));
+                raws.add(raw);
+                if (arrived >= n) {
+                    rates.add(n / seconds);
+                }
+                progress(String.format(Locale.ROOT, "burst %s #%d: JMS %.0f events/s (others %.0f %%) %s", label, r + 1,
+                        n / seconds, ProcStats.otherPercent(c0, c1), raw));
+                if (!complete) {
+                    results.problem("burst " + label + " #" + (r + 1) + ": " + arrived + " JMS messages of " + n);
+                    break;
+                }
+            }
+            results.add("4", m, label, "events/s to JMS", median(rates), 0, "events/s",
+                    raws.size() + " burst(s) of " + n + ", first cold: " + list(rates, 0) + " events/s; route "
+                            + raws.stream().map(x -> String.format(Locale.ROOT, "%.2f", (Double) x.getOrDefault(
+                                    "routeSeconds", Double.NaN))).collect(Collectors.joining(", ")) + " s");
+            results.raw("burst." + user, Map.of("bursts", raws));
+            return rates.isEmpty() ? Double.NaN : median(rates);
+        } finally {
+            if (jms != null) {
+                jms.close();
+            }
+            stop(jar);
+            BenchJar.deleteTree(dir);
         }
     }
 
@@ -1059,10 +1152,155 @@ class LicenseRoutesBench {
         return counts;
     }
 
-    // ------------------------------------------------------------------------------------------ 5
+    // ------------------------------------------------------------------------------------------ 4b
 
     @Test
     @Order(4)
+    void fanIn() throws Exception {
+        if (!settings.runs("fanin")) {
+            return;
+        }
+        results.note("4b. Fan-in: n connections (SSE, one simulator user each, `-Xmx512m`), all subscribed and their "
+                + "first snapshots delivered; then " + TOGGLED + " of every user is toggled at once "
+                + "(`setLicenseAssigned` for each user in a loop: n pushes to n event streams), "
+                + settings.faninRounds() + " rounds in a row (the first in a cold JVM). Time from just before the first "
+                + "toggle to the n-th new file and the n-th new JMS message (persistent, embedded broker); 'pushed' is "
+                + "when the loop of toggles returned; 'last commit' the newest state checkpoint's modification "
+                + "(saved after each record's fsync, so it shows when the watch routes were done, apart from the "
+                + "targets).");
+        List<String> failed = new ArrayList<>();
+        for (int n : settings.faninConnections()) {
+            try {
+                againIfKilled("fan-in " + n, () -> {
+                    fanIn(n);
+                    return null;
+                });
+            } catch (Exception | AssertionError e) {
+                failed.add(n + " connections: " + e);
+            }
+        }
+        failed.forEach(f -> results.problem("fan-in " + f));
+        if (!failed.isEmpty()) {
+            throw new AssertionError("fan-in runs that did not work: " + failed);
+        }
+    }
+
+    private void fanIn(int n) throws Exception {
+        progress("fan-in " + n + " connection(s): starting");
+        Map<String, Boolean> licenses = SimulatedUser.demo().licenses();
+        List<SimulatedUser> users = IntStream.rangeClosed(1, n)
+                .mapToObj(i -> new SimulatedUser(String.format("u%04d", i), PASSWORD, licenses)).toList();
+        Path dir = Files.createTempDirectory("icws-bench-fanin-" + n + "-");
+        IcwsSimulator sim = IcwsSimulator.builder().port(0).users(users).build().start();
+        BenchJar jar = null;
+        JmsArrivals jms = null;
+        try (FileArrivals files = new FileArrivals(dir.resolve("changes"))) {
+            int jmsPort = BenchJar.freePort();
+            List<String> args = new ArrayList<>();
+            args.add("-Xmx512m");
+            args.addAll(jarArgs(dir, sim.baseUri()));
+            args.add("-Dicws.receive=sse");
+            args.add("-Dicws.notify.log.enabled=false");
+            args.add("-Dicws.notify.jms.embedded-port=" + jmsPort);
+            args.add("-Dicws.connections=" + IntStream.rangeClosed(1, n).mapToObj(i -> String.format("c%04d", i))
+                    .collect(Collectors.joining(",")));
+            for (int i = 1; i <= n; i++) {
+                args.add(String.format("-Dicws.connections.c%04d.user=u%04d", i, i));
+            }
+            String name = "fanin-" + n;
+            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"), args);
+            Duration startLimit = settings.startTimeout().multipliedBy(Math.max(1, n / 200));
+            awaitLine(jar, SUBSCRIBED, n, startLimit);
+            awaitCount(jar, "3 × " + n + " observed files", files::count, 3 * n, startLimit);
+            jms = JmsArrivals.connect(jmsPort, settings.startTimeout());
+            awaitCount(jar, "3 × " + n + " observed JMS messages", jms::count, 3 * n, startLimit);
+            avoidCronFiring(Duration.ofSeconds(30L * settings.faninRounds()));
+            boolean assigned = false;
+            List<Double> fileMs = new ArrayList<>();
+            List<Double> jmsMs = new ArrayList<>();
+            List<Double> pushedMs = new ArrayList<>();
+            List<Double> commitMs = new ArrayList<>();
+            List<String> others = new ArrayList<>();
+            List<Map<String, Object>> raws = new ArrayList<>();
+            for (int r = 0; r < settings.faninRounds(); r++) {
+                assigned = !assigned;
+                int baseFiles = files.count();
+                int baseJms = jms.count();
+                ProcStats.Sample c0 = ProcStats.sample(jar.pid());
+                Instant wall0 = Instant.now();
+                long t0 = System.nanoTime();
+                for (SimulatedUser u : users) {
+                    sim.setLicenseAssigned(u.userId(), TOGGLED, assigned);
+                }
+                long pushed = System.nanoTime();
+                JmsArrivals j = jms;
+                boolean complete = awaitQuietly(jar, () -> files.count() >= baseFiles + n && j.count() >= baseJms + n,
+                        settings.deliveryTimeout());
+                ProcStats.Sample c1 = ProcStats.sample(jar.pid());
+                Map<String, Object> raw = new LinkedHashMap<>();
+                raw.put("pushedMs", (pushed - t0) / 1e6);
+                pushedMs.add((pushed - t0) / 1e6);
+                int filesArrived = files.count() - baseFiles;
+                int jmsArrived = jms.count() - baseJms;
+                raw.put("filesArrived", filesArrived);
+                raw.put("jmsArrived", jmsArrived);
+                if (filesArrived >= n) {
+                    double ms = (files.nth(baseFiles + n).nanos() - t0) / 1e6;
+                    fileMs.add(ms);
+                    raw.put("lastFileMs", ms);
+                    raw.put("firstFileMs", (files.nth(baseFiles + 1).nanos() - t0) / 1e6);
+                }
+                if (jmsArrived >= n) {
+                    double ms = (jms.nth(baseJms + n).nanos() - t0) / 1e6;
+                    jmsMs.add(ms);
+                    raw.put("lastJmsMs", ms);
+                }
+                Instant stateSaved = lastModified(dir.resolve("state"));
+                if (stateSaved != null && stateSaved.isAfter(wall0)) {
+                    double ms = Duration.between(wall0, stateSaved).toNanos() / 1e6;
+                    commitMs.add(ms);
+                    raw.put("lastCheckpointMs", ms);
+                }
+                raw.put("cpuSeconds", ProcStats.cpuSeconds(c0, c1));
+                raw.put("othersPercent", ProcStats.otherPercent(c0, c1));
+                others.add(String.format(Locale.ROOT, "%.0f", ProcStats.otherPercent(c0, c1)));
+                raws.add(raw);
+                progress("fan-in " + n + " #" + (r + 1) + ": " + raw);
+                if (!complete) {
+                    results.problem("fan-in " + n + " #" + (r + 1) + ": not complete after "
+                            + settings.deliveryTimeout().toSeconds() + " s: " + filesArrived + " files, " + jmsArrived
+                            + " JMS messages of " + n);
+                    break;
+                }
+            }
+            String m = "fan-in: " + n + " connections, one change each at once (SSE)";
+            String setup = n + " connections";
+            String rounds = raws.size() + " round(s), first cold";
+            results.add("4b", m, setup, "change → last file", median(fileMs), 0, "ms",
+                    rounds + ": " + list(fileMs, 0) + " ms; others " + others + " %");
+            results.add("4b", m, setup, "change → last JMS message", median(jmsMs), 0, "ms",
+                    rounds + ": " + list(jmsMs, 0) + " ms");
+            results.add("4b", m, setup, "all pushed by the simulator", median(pushedMs), 0, "ms",
+                    list(pushedMs, 0) + " ms");
+            if (!commitMs.isEmpty()) {
+                results.add("4b", m, setup, "last state checkpoint", median(commitMs), 0, "ms",
+                        list(commitMs, 0) + " ms (file modification times: coarse)");
+            }
+            results.raw("fanin." + n, Map.of("rounds", raws));
+        } finally {
+            if (jms != null) {
+                jms.close();
+            }
+            stop(jar);
+            sim.close();
+            BenchJar.deleteTree(dir);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ 5
+
+    @Test
+    @Order(5)
     void startToFirstSubscription() throws Exception {
         if (!settings.runs("startup")) {
             return;
@@ -1098,10 +1336,51 @@ class LicenseRoutesBench {
                                 .map(Math::round).mapToLong(d -> (long) d).toArray())));
         results.raw("startup", Map.of("toSubscribedMs", round(subscribed), "toRunningMs", round(running),
                 "cpuSeconds", round(cpu), "othersPercent", round(othersPercent)));
+
+        // the same with the application class-data archive, made as mvn package makes it (pom: class-data-archive)
+        // but for the benchmark's copy of the jar (an archive holds the paths of the jar and lib/ it was made for),
+        // and passed as bin/icws-license-routes passes it
+        Path archive = BenchJar.jar().resolveSibling("icws-license-routes.jsa");
+        Path training = Files.createTempDirectory("icws-bench-cds-");
+        try {
+            BenchJar t = BenchJar.start("startup-cds-training", training, logDir.resolve("startup-cds-training.log"),
+                    List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-XX:ArchiveClassesAtExit=" + archive,
+                            "-Dicws.health.port=0", "-Dicws.notify.jms.embedded-port=0",
+                            "-Dcamel.main.duration-max-messages=8", "-Dcamel.main.duration-max-seconds=90"));
+            if (!t.process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                stop(t);
+            }
+        } finally {
+            BenchJar.deleteTree(training);
+        }
+        if (!Files.isRegularFile(archive)) {
+            results.problem("startup with the class-data archive: the training run made no archive");
+            return;
+        }
+        List<String> cds = List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+        double[] cdsSubscribed = new double[runs];
+        double[] cdsCpu = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            int run = i + 1;
+            double[] r = againIfKilled("startup run " + run + " (class-data archive)", () -> startupRun(run, cds));
+            cdsSubscribed[i] = r[0];
+            cdsCpu[i] = r[2];
+        }
+        String mc = "JVM start → first subscription (embedded defaults, class-data archive)";
+        results.add("5", mc, runs + " runs", "median", BenchResults.median(cdsSubscribed), 0, "ms",
+                "all: " + Arrays.toString(round(cdsSubscribed)) + "; -XX:SharedArchiveFile as bin/icws-license-routes "
+                        + "passes it");
+        results.add("5", "jar CPU used by then (embedded defaults, class-data archive)", runs + " runs", "median",
+                BenchResults.median(cdsCpu), 1, "CPU s", "all: " + Arrays.toString(round(cdsCpu)));
+        results.raw("startupCds", Map.of("toSubscribedMs", round(cdsSubscribed), "cpuSeconds", round(cdsCpu)));
     }
 
     /** One start-up run: {ms to subscribed, ms to running, jar CPU s by then, others' % of one core meanwhile}. */
     private double[] startupRun(int run) throws Exception {
+        return startupRun(run, List.of());
+    }
+
+    private double[] startupRun(int run, List<String> jvmArgs) throws Exception {
         Path dir = Files.createTempDirectory("icws-bench-startup-");
         BenchJar jar = null;
         try {
@@ -1109,9 +1388,13 @@ class LicenseRoutesBench {
             long m0 = ProcStats.machineBusyTicks();
             long b0 = ProcStats.cpuTicks(ProcessHandle.current().pid());
             long n0 = System.nanoTime();
-            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"),
-                    List.of("-Dicws.health.port=" + BenchJar.freePort(),
-                            "-Dicws.notify.jms.embedded-port=" + BenchJar.freePort()));
+            List<String> args = new ArrayList<>(jvmArgs);
+            args.add("-Dicws.health.port=" + BenchJar.freePort());
+            args.add("-Dicws.notify.jms.embedded-port=" + BenchJar.freePort());
+            if (!jvmArgs.isEmpty()) {
+                name += "-cds";
+            }
+            jar = BenchJar.start(name, dir, logDir.resolve(name + ".log"), args);
             awaitLine(jar, SUBSCRIBED, 1, settings.startTimeout());
             long jarTicks = ProcStats.cpuTicks(jar.pid());
             long others = ProcStats.machineBusyTicks() - m0 - jarTicks

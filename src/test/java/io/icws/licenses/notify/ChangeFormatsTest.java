@@ -175,6 +175,15 @@ class ChangeFormatsTest {
     }
 
     @Test
+    void theJmsLicenseAndUserPropertiesAreTheSanitisedLicenseAndUser() {
+        LicenseChangeEvent e = LicenseChangeEvent.of("epoch", "srv:8019", "agent\r\n1",
+                new io.icws.licenses.state.LicenseChange("I3_\u0000A", io.icws.licenses.state.ChangeType.UNASSIGNED,
+                        false, true, 1), java.util.Map.of("I3_\u0000A", false), java.time.Instant.parse("2026-11-28T01:30:00Z"));
+        assertThat(formats.licenseHeader(e)).isEqualTo(formats.headerValue(e.license())).isEqualTo("I3_A");
+        assertThat(formats.userHeader(e)).isEqualTo(formats.headerValue(e.user())).isEqualTo("agent1");
+    }
+
+    @Test
     void headerValueNeverSplitsASurrogatePair() {
         String value = formats.headerValue("a".repeat(254) + "\uD83D\uDE00" + "b");
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -60,15 +61,23 @@ class FileTargetRouteTest {
             this.failFirst = failFirst;
         }
 
+        /** The files of each batch forced, one list per call. */
+        final List<List<Path>> batches = new CopyOnWriteArrayList<>();
+
         @Override
-        public void force(String produced) throws IOException {
-            Path file = Path.of(produced);
-            calls.add(new Call(file, Files.exists(file), outbox.queue("file").status().depth(),
-                    writingFiles(file.getParent())));
-            if (failFirst && calls.size() == 1) {
+        public void forceAll(List<String> produced) throws IOException {
+            List<Path> batch = new ArrayList<>();
+            for (String name : produced) {
+                Path file = Path.of(name);
+                batch.add(file);
+                calls.add(new Call(file, Files.exists(file), outbox.queue("file").status().depth(),
+                        writingFiles(file.getParent())));
+            }
+            batches.add(batch);
+            if (failFirst && batches.size() == 1) {
                 throw new IOException("simulated: the disk refused the fsync");
             }
-            super.force(produced);
+            super.forceAll(produced);
         }
     }
 
@@ -103,6 +112,32 @@ class FileTargetRouteTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"yaml", "java"})
+    void pendingEventsAreWrittenThenForcedTogetherBeforeTheOutboxMovesOn(String dsl) throws Exception {
+        // committed before the route starts: all of them are pending at its first batch
+        outbox = new FileOutbox(folder.resolve("outbox"), new ObjectMapper());
+        outbox.start();
+        List<LicenseChangeEvent> events = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            events.add(LicenseChangeEvent.of("epoch", "srv:8019", "agent" + i,
+                    new LicenseChange("I3_ACCESS_CLIENT", ChangeType.UNASSIGNED, false, true, 1),
+                    Map.of("I3_ACCESS_CLIENT", false), Instant.parse("2026-11-28T01:30:00Z")));
+        }
+        List<LicenseChangeEvent> committed = outbox.append(events).stream().map(Outbox.Entry::event).toList();
+        WatchedSync sync = start(dsl, false, outbox);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> outbox.queue("file").status().depth() == 0);
+        assertThat(sync.batches).as("one force of the whole batch").singleElement()
+                .satisfies(batch -> assertThat(batch).extracting(p -> p.getFileName().toString())
+                        .containsExactlyElementsOf(committed.stream().map(new ChangeFormats()::fileName).toList()));
+        assertThat(sync.calls).allSatisfy(call -> {
+            assertThat(call.existed()).as("renamed into place before the force").isTrue();
+            assertThat(call.queued()).as("events the outbox still held at the force").isEqualTo(20);
+            assertThat(call.writingFiles()).isEmpty();
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"yaml", "java"})
     void aForceThatFailsFailsTheDeliveryAndTheEventIsTriedAgain(String dsl) throws Exception {
         WatchedSync sync = start(dsl, true);
         LicenseChangeEvent event = outbox.append(List.of(event())).get(0).event(); // with its committed id
@@ -124,6 +159,10 @@ class FileTargetRouteTest {
     private WatchedSync start(String dsl, boolean failFirst) throws Exception {
         outbox = new FileOutbox(folder.resolve("outbox"), new ObjectMapper());
         outbox.start();
+        return start(dsl, failFirst, outbox);
+    }
+
+    private WatchedSync start(String dsl, boolean failFirst, Outbox outbox) throws Exception {
         WatchedSync sync = new WatchedSync(failFirst);
         sync.outbox = outbox;
 
@@ -137,6 +176,8 @@ class FileTargetRouteTest {
                 Map.entry("icws.notify.file.directory", folder.resolve("changes").toString()),
                 Map.entry("icws.dead-letter.directory", folder.resolve("dead-letter").toString()),
                 Map.entry("icws.notify.redelivery.attempts", "3"),
+                Map.entry("icws.notify.file.batch-size", "100"),
+                Map.entry("icws.notify.jms.batch-size", "100"),
                 Map.entry("icws.notify.redelivery.initial-delay", "10"),
                 Map.entry("icws.notify.redelivery.max-delay", "10"),
                 Map.entry("icws.notify.jms.destination", "unused"),
