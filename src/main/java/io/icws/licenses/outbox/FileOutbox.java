@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -103,8 +102,6 @@ public final class FileOutbox extends SharedOutbox {
     private final Set<String> targetsOfThisRun = new TreeSet<>();
     private boolean rollOverFailing;
     private boolean running;
-    private volatile String problem;
-    private volatile Instant problemSince;
 
     public FileOutbox(Path directory, ObjectMapper mapper) {
         this(directory, mapper, DEFAULT_SEGMENT_BYTES);
@@ -256,18 +253,6 @@ public final class FileOutbox extends SharedOutbox {
     @Override
     public synchronized void reserveAbove(long sequence) {
         nextSequence = Math.max(nextSequence, sequence + 1);
-    }
-
-    /** What failed last when writing, syncing or rolling over, or null while the disk takes everything. */
-    @Override
-    public String problem() {
-        return problem;
-    }
-
-    /** Since when {@link #problem()} has been failing, or null. */
-    @Override
-    public Instant problemSince() {
-        return problemSince;
     }
 
     private synchronized Written write(String connection, String state, List<LicenseChangeEvent> events,
@@ -502,10 +487,8 @@ public final class FileOutbox extends SharedOutbox {
                 queue.offer(w.entries);
             }
         }
-        if (problem != null && unsynced.isEmpty()) {
-            LOG.info("Outbox in {} writes and syncs again", directory);
-            problem = null;
-            problemSince = null;
+        if (unsynced.isEmpty()) {
+            working("in " + directory + " writes and syncs");
         }
     }
 
@@ -536,12 +519,7 @@ public final class FileOutbox extends SharedOutbox {
     }
 
     private void failed(String what, IOException e) {
-        String p = what + " " + directory + " failed: " + Failures.describe(e);
-        if (problem == null) {
-            problemSince = Instant.now();
-            LOG.error("Outbox: {}", p);
-        }
-        problem = p;
+        failing(what + " " + directory + " failed: " + Failures.describe(e));
     }
 
     private void forceDirectory() {

@@ -89,13 +89,11 @@ public final class JdbcOutbox extends SharedOutbox {
     private final Map<String, Long> published = new HashMap<>();
     private final Set<String> targetsOfThisRun = new TreeSet<>();
     private boolean deletionAllowed;
-    private boolean schemaReady;
+    private volatile boolean schemaReady;
     private boolean running;
     private ScheduledExecutorService flusher;
 
     private final Map<String, CommittedState> states = new ConcurrentHashMap<>();
-    private volatile String problem;
-    private volatile Instant problemSince;
 
     /**
      * @param where            the database, for log lines and health (its JDBC URL without credentials)
@@ -160,8 +158,14 @@ public final class JdbcOutbox extends SharedOutbox {
         flusher.scheduleWithFixedDelay(this::flushQuietly, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** Creates the tables if missing and checks their version, once per opening. */
-    private synchronized void prepareSchema() throws SQLException {
+    /** Creates the tables if missing and checks their version, once per opening (a commit after that only reads a flag). */
+    private void prepareSchema() throws SQLException {
+        if (!schemaReady) {
+            prepareSchemaOnce();
+        }
+    }
+
+    private synchronized void prepareSchemaOnce() throws SQLException {
         if (schemaReady) {
             return;
         }
@@ -349,6 +353,7 @@ public final class JdbcOutbox extends SharedOutbox {
             throw new IllegalStateException("A change event cannot be written as JSON", e);
         }
         long first;
+        long last;
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -370,7 +375,7 @@ public final class JdbcOutbox extends SharedOutbox {
                     throw new OutboxFencedException(key, expected, current, where);
                 }
                 first = Math.max(current, 0) + 1;
-                long last = first + Math.max(1, committed.size()) - 1;
+                last = first + Math.max(1, committed.size()) - 1;
                 Timestamp now = Timestamp.from(Instant.now());
                 if (current < 0) {
                     try (PreparedStatement insert = statement(c, schema.insertConnection())) {
@@ -424,7 +429,6 @@ public final class JdbcOutbox extends SharedOutbox {
             throw new OutboxWriteException(problem("committing to the database store " + where, e),
                     new IOException(e.getMessage(), e));
         }
-        long last = first + Math.max(1, committed.size()) - 1;
         List<Entry> entries = new ArrayList<>(committed.size());
         long s = first;
         for (LicenseChangeEvent event : committed) {
@@ -442,11 +446,7 @@ public final class JdbcOutbox extends SharedOutbox {
                 queue.offer(entries);
             }
         }
-        if (problem != null) {
-            LOG.info("Outbox {} takes commits again", where);
-            problem = null;
-            problemSince = null;
-        }
+        working(where + " takes commits");
         return new Committed(first, List.copyOf(entries));
     }
 
@@ -470,24 +470,8 @@ public final class JdbcOutbox extends SharedOutbox {
         // the states live here: there is no checkpoint elsewhere to stay above
     }
 
-    @Override
-    public String problem() {
-        return problem;
-    }
-
-    @Override
-    public Instant problemSince() {
-        return problemSince;
-    }
-
     private String problem(String what, SQLException e) {
-        String p = what + " failed: " + describe(e);
-        if (problem == null) {
-            problemSince = Instant.now();
-            LOG.error("Outbox: {}", p);
-        }
-        problem = p;
-        return p;
+        return failing(what + " failed: " + describe(e));
     }
 
     /** A database error in one line, without the statement (it may hold a value). */

@@ -1,6 +1,10 @@
 package io.icws.licenses.outbox;
 
 import java.io.IOException;
+import java.time.Instant;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The lifecycle both stores share: the outbox is open while it has users ({@link #start()} / {@link #stop()}: a
@@ -10,8 +14,12 @@ import java.io.IOException;
  */
 abstract class SharedOutbox implements Outbox {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+
     /** How many users have it open; guarded by this. */
     private int users;
+    private volatile String problem;
+    private volatile Instant problemSince;
 
     /** The first user starts: opens the store. */
     abstract void open() throws IOException;
@@ -54,5 +62,34 @@ abstract class SharedOutbox implements Outbox {
                 }
             }
         };
+    }
+
+    @Override
+    public final String problem() {
+        return problem;
+    }
+
+    @Override
+    public final Instant problemSince() {
+        return problemSince;
+    }
+
+    /** Something failed: logged once when the store starts failing, kept for health and the status page. */
+    final String failing(String problem) {
+        if (this.problem == null) {
+            problemSince = Instant.now();
+            LOG.error("Outbox: {}", problem);
+        }
+        this.problem = problem;
+        return problem;
+    }
+
+    /** The store takes everything again: said once. */
+    final void working(String what) {
+        if (problem != null) {
+            LOG.info("Outbox {} again", what);
+            problem = null;
+            problemSince = null;
+        }
     }
 }

@@ -203,9 +203,10 @@ class JdbcOutboxTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         Future<Void> writer = pool.submit(() -> commitMany(outbox, "site-a", batches, go));
         go.countDown();
-        while (count("SELECT COUNT(*) FROM icws_record") < batches / 3) {
-            Thread.onSpinWait();
-        }
+        // a third of the stream committed (or the writer ended: its failure is thrown below)
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(
+                java.time.Duration.ofMillis(5)).until(() -> writer.isDone()
+                || count("SELECT COUNT(*) FROM icws_record") >= batches / 3);
         TargetQueue late = outbox.queue("late"); // made in the middle of the stream
         writer.get(60, TimeUnit.SECONDS);
         pool.shutdown();
