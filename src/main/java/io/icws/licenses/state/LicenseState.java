@@ -245,33 +245,22 @@ public final class LicenseState {
      */
     public void save(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        byte[] bytes;
+        StateFiles.save(file, toFileBytes());
+    }
+
+    /** This state as the state file holds it (pretty printed, one newline at the end). */
+    public byte[] toFileBytes() {
+        byte[] json;
         synchronized (this) {
-            bytes = JSON.writeValueAsBytes(toJson());
-        }
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = Channels.newOutputStream(ch)) {
-                out.write(bytes);
-                out.write('\n');
-                out.flush();
-                ch.force(true);
-            }
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                json = JSON.writeValueAsBytes(toJson());
+            } catch (IOException e) {
+                throw new IllegalStateException("A license state cannot be written as JSON", e);
             }
-            // the rename lives in the folder: until the folder is forced a power loss may undo it
-            // (fully qualified: this method's lines only, the imports belong to others' edits)
-            io.icws.licenses.support.Fsync.forceDirectory(dir);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
+        byte[] bytes = java.util.Arrays.copyOf(json, json.length + 1);
+        bytes[json.length] = '\n';
+        return bytes;
     }
 
     private ObjectNode toJson() {

@@ -38,6 +38,8 @@ public final class LicenseTracker {
     private LicenseState pending;
     private boolean pendingNeedsSave;
     private boolean checkpointDue;
+    /** Counts the commits that made a checkpoint due: a checkpoint taken before the latest one leaves it due. */
+    private long checkpointVersion;
 
     /**
      * Creates the tracker and loads its saved state, if any (a corrupt file is moved aside; see
@@ -151,7 +153,7 @@ public final class LicenseTracker {
         }
         recorded.committedIn(record);
         committed = recorded.withIdentity(server, user);
-        checkpointDue = true;
+        markCheckpointDue();
         LOG.info("License state of {} taken from outbox record {} (newer than the state file {})", user, record,
                 stateFile);
     }
@@ -183,7 +185,35 @@ public final class LicenseTracker {
         committed = pending;
         pending = null;
         pendingNeedsSave = false;
+        markCheckpointDue();
+    }
+
+    private void markCheckpointDue() {
         checkpointDue = true;
+        checkpointVersion++;
+    }
+
+    /**
+     * A checkpoint to save outside the tracker's lock (several at once, off the connection's lane): the
+     * committed state's file bytes now, or null when none is due. {@link #checkpointed(Checkpoint)} says it was
+     * saved.
+     */
+    public synchronized Checkpoint dueCheckpoint() {
+        if (!checkpointDue || stateFile == null) {
+            return null;
+        }
+        return new Checkpoint(stateFile, committed.toFileBytes(), checkpointVersion);
+    }
+
+    /** The checkpoint was saved: none is due unless a commit came after it was taken. */
+    public synchronized void checkpointed(Checkpoint checkpoint) {
+        if (checkpoint.version() == checkpointVersion) {
+            checkpointDue = false;
+        }
+    }
+
+    /** The committed state as the state file will hold it, taken at one commit ({@code version}). */
+    public record Checkpoint(Path file, byte[] bytes, long version) {
     }
 
     /**

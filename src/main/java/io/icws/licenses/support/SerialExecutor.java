@@ -41,6 +41,8 @@ public final class SerialExecutor implements Executor {
     private boolean stopped;
     /** The thread running one of this lane's tasks (or a held turn's work) now, or null. */
     private final AtomicReference<Thread> runner = new AtomicReference<>();
+    /** What the pool runs for this lane: one task per turn. */
+    private final Turn turn = new Turn();
 
     public SerialExecutor(Executor pool, String connection) {
         this.pool = pool;
@@ -134,20 +136,50 @@ public final class SerialExecutor implements Executor {
 
     private void schedule(boolean rethrow) {
         try {
-            pool.execute(this::drain);
+            pool.execute(turn);
         } catch (RejectedExecutionException e) {
-            List<Task> lost;
-            synchronized (tasks) {
-                stopped = true;
-                lost = new ArrayList<>(tasks);
-                tasks.clear();
-                running = false;
-            }
-            LOG.debug("Lane of connection {} stopped: its pool no longer runs tasks ({} not run)", connection, lost.size());
-            notRun(lost);
+            stop();
             if (rethrow) {
                 throw e;
             }
+        }
+    }
+
+    /** The pool no longer runs this lane's turns: every task waiting is dropped with its {@code ifNotRun}. */
+    private void stop() {
+        List<Task> lost;
+        synchronized (tasks) {
+            stopped = true;
+            lost = new ArrayList<>(tasks);
+            tasks.clear();
+            running = false;
+        }
+        LOG.debug("Lane of connection {} stopped: its pool no longer runs tasks ({} not run)", connection, lost.size());
+        notRun(lost);
+    }
+
+    /**
+     * A pool shut down with {@code shutdownNow} returns what it will never run: a lane's turn among them stops its
+     * lane as a refusal would ({@code ifNotRun} of each waiting task), so no task is lost silently.
+     *
+     * @return true when the runnable was a lane's turn
+     */
+    public static boolean abandon(Runnable neverRun) {
+        if (neverRun instanceof Turn t) {
+            t.lane().stop();
+            return true;
+        }
+        return false;
+    }
+
+    private final class Turn implements Runnable {
+        @Override
+        public void run() {
+            drain();
+        }
+
+        SerialExecutor lane() {
+            return SerialExecutor.this;
         }
     }
 

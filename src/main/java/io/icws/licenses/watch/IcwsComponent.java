@@ -26,6 +26,7 @@ import io.icws.licenses.config.SettingsReader;
 import io.icws.licenses.icws.IcwsConnection;
 import io.icws.licenses.icws.IcwsTls;
 import io.icws.licenses.icws.StreamWatchdog;
+import io.icws.licenses.support.SerialExecutor;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.builder.ThreadPoolProfileBuilder;
@@ -52,9 +53,16 @@ import org.slf4j.LoggerFactory;
 public class IcwsComponent extends DefaultComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(IcwsComponent.class);
-    private static final int RECEIVE_THREADS = 8;
+    static final int RECEIVE_THREADS = 8;
     static final int POLL_THREADS_PER_SERVER = 8;
     private static final Duration MAX_SPREAD = Duration.ofSeconds(5);
+    /**
+     * The queue of a thread pool with no bound. Not -1: for a thread pool (unlike a scheduled one) Camel's
+     * DefaultThreadPoolFactory makes a queue size of 0 or less a SynchronousQueue with CallerRunsPolicy, so a task
+     * that found every thread busy ran on the thread that gave it: the HTTP client's selector thread ran commits
+     * (every stream waited), and a receive thread ran a poll (the hung server it waited for held every connection).
+     */
+    static final int UNBOUNDED_QUEUE = Integer.MAX_VALUE;
 
     private final Set<LicenseWatch> watches = new CopyOnWriteArraySet<>();
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
@@ -63,6 +71,8 @@ public class IcwsComponent extends DefaultComponent {
     private ScheduledExecutorService scheduler;
     private StreamWatchdog watchdog;
     private ExecutorService receivePool;
+    private ExecutorService checkpointWriter;
+    private StateCheckpoints checkpoints;
     private volatile Instant stopDeadline;
     private volatile Map<IcwsConnection, CompletableFuture<Void>> closingAll;
 
@@ -91,7 +101,12 @@ public class IcwsComponent extends DefaultComponent {
         watchdog = new StreamWatchdog(scheduler);
         receivePool = context.getExecutorServiceManager().newThreadPool(this, "icws-receive",
                 new ThreadPoolProfileBuilder("icws-receive").poolSize(RECEIVE_THREADS).maxPoolSize(RECEIVE_THREADS)
-                        .maxQueueSize(-1).allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
+                        .maxQueueSize(UNBOUNDED_QUEUE).allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
+        // one thread, ending when idle: the state files of every connection, saved together
+        checkpointWriter = context.getExecutorServiceManager().newThreadPool(this, "icws-state-checkpoints",
+                new ThreadPoolProfileBuilder("icws-state-checkpoints").poolSize(1).maxPoolSize(1).maxQueueSize(UNBOUNDED_QUEUE)
+                        .allowCoreThreadTimeOut(true).keepAliveTime(60L, TimeUnit.SECONDS).build());
+        checkpoints = new StateCheckpoints(checkpointWriter);
         // Before Camel stops the routes: every connection logs out now, in parallel, by one deadline.
         context.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopping) ctx -> closeAll()));
     }
@@ -117,7 +132,12 @@ public class IcwsComponent extends DefaultComponent {
         pollPools.clear();
         if (scheduler != null) {
             getCamelContext().getExecutorServiceManager().shutdownNow(scheduler);
-            getCamelContext().getExecutorServiceManager().shutdownNow(receivePool);
+            // a lane's turn still queued is never run: its lane stops, and each waiting task's ifNotRun runs
+            getCamelContext().getExecutorServiceManager().shutdownNow(receivePool).forEach(SerialExecutor::abandon);
+        }
+        if (checkpointWriter != null) {
+            // each connection saved its last checkpoint at its stop; what is queued still goes out
+            getCamelContext().getExecutorServiceManager().shutdownGraceful(checkpointWriter);
         }
         super.doStop();
     }
@@ -195,6 +215,11 @@ public class IcwsComponent extends DefaultComponent {
                 .duration("icws.shutdown.timeout", "5s");
     }
 
+    /** Where the connections' state checkpoints are saved, off their lanes. */
+    StateCheckpoints checkpoints() {
+        return checkpoints;
+    }
+
     void register(LicenseWatch watch) {
         watches.add(watch);
     }
@@ -230,6 +255,11 @@ public class IcwsComponent extends DefaultComponent {
         return receivePool;
     }
 
+    /** The one thread the state checkpoints are saved on. */
+    ExecutorService checkpointWriter() {
+        return checkpointWriter;
+    }
+
     /** A task that can be told it will never run. */
     interface Abandonable {
         void abandon();
@@ -243,7 +273,7 @@ public class IcwsComponent extends DefaultComponent {
         String key = server.getScheme() + "://" + server.getRawAuthority();
         return pollPools.computeIfAbsent(key, k -> getCamelContext().getExecutorServiceManager().newThreadPool(this,
                 "icws-poll " + server.getRawAuthority(), new ThreadPoolProfileBuilder("icws-poll")
-                        .poolSize(POLL_THREADS_PER_SERVER).maxPoolSize(POLL_THREADS_PER_SERVER).maxQueueSize(-1)
+                        .poolSize(POLL_THREADS_PER_SERVER).maxPoolSize(POLL_THREADS_PER_SERVER).maxQueueSize(UNBOUNDED_QUEUE)
                         .allowCoreThreadTimeOut(true).keepAliveTime(30L, TimeUnit.SECONDS).build()));
     }
 

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * singleton per connection). It reads the connection's settings, keeps its {@link IcwsConnection} (the
  * session), its {@link LicenseTracker} (the state) and its counters, and gives the route its steps: get the
  * queued messages with camel-http when polling, turn a license message into change events, follow what the
- * server says about the session, and commit a batch (outbox synced, then the state saved).
+ * server says about the session, and commit a batch (outbox synced, then the state file saved off the lane).
  *
  * <p>It is also the camel-http client configurer of the connection's polls: its own connection pool (closed at
  * once at shutdown, which cuts a poll under way), its TLS set-up and time-outs, and no cookie handling — the
@@ -92,6 +92,8 @@ public class LicenseWatch implements HttpClientConfigurer {
     private String serverIdentity;
     private boolean outboxOpened;
     private ScheduledExecutorService scheduler;
+    private StateCheckpoints checkpoints;
+    private final CheckpointOwner checkpointOwner = new CheckpointOwner();
     private volatile boolean firstSnapshotLogged;
     /** A batch failed: deltas wait for the snapshot that repairs the state (on the lane only). */
     private boolean awaitingSnapshot;
@@ -146,6 +148,7 @@ public class LicenseWatch implements HttpClientConfigurer {
     void start(IcwsConnection.Receiver receiver, IcwsComponent component, SerialExecutor lane) throws Exception {
         this.lane = lane;
         this.scheduler = component.scheduler();
+        this.checkpoints = component.checkpoints();
         CamelContext context = component.getCamelContext();
         prepare(context);
         outbox.start(); // the first user opens it
@@ -293,6 +296,9 @@ public class LicenseWatch implements HttpClientConfigurer {
             registry.unregister(health);
         }
         cutPolls();
+        if (checkpoints != null && tracker != null && tracker.stateFile() != null) {
+            checkpoints.saveNow(checkpointOwner); // a stopped connection leaves its state file current
+        }
         if (outboxOpened) {
             outboxOpened = false;
             outbox.letGo(id); // its new owner delivers what is left of it
@@ -444,7 +450,8 @@ public class LicenseWatch implements HttpClientConfigurer {
     /**
      * The batch's exchange completed: the batch becomes one outbox record — its events and the state they leave,
      * synced once — and only then do the targets get its events. The state file is saved afterwards, as a
-     * checkpoint (it may lag; at start the newer of it and the outbox's record is taken).
+     * checkpoint, by the component's writer with the others due (it may lag; at start the newer of it and the
+     * outbox's record is taken).
      */
     void commit(LicenseBatch batch, Exchange exchange) {
         if (batch.failed()) {
@@ -483,7 +490,9 @@ public class LicenseWatch implements HttpClientConfigurer {
             }
             changes.add(batch.events().size());
             PausePoint.reached(PausePoint.COMMIT_QUEUED);
-            checkpoint();
+            if (tracker.stateFile() != null) {
+                checkpoints.due(checkpointOwner); // saved off the lane, with the others due
+            }
         } else {
             tracker.rollback(); // nothing changed: nothing to record
         }
@@ -525,42 +534,48 @@ public class LicenseWatch implements HttpClientConfigurer {
         return body == null ? "" : body;
     }
 
-    /** Saves the state file (a checkpoint); on failure it is tried again every retry interval, on the lane. */
-    private void checkpoint() {
-        try {
-            if (tracker.checkpoint() && stateProblem != null) {
+    /**
+     * This connection's state checkpoints, saved by the component's {@link StateCheckpoints} writer; one that
+     * fails is tried again every retry interval (one timer, however many commits come meanwhile).
+     */
+    private final class CheckpointOwner implements StateCheckpoints.Owner {
+        private final java.util.concurrent.atomic.AtomicBoolean retrying = new java.util.concurrent.atomic.AtomicBoolean();
+
+        @Override
+        public LicenseTracker checkpointTracker() {
+            IcwsConnection c = connection;
+            return c != null && c.status().state() == IcwsConnection.State.CLOSED && !outboxOpened ? null : tracker;
+        }
+
+        @Override
+        public void checkpointSaved() {
+            if (stateProblem != null) {
                 LOG.info("Connection {}: the license state is saved again", id);
                 stateProblem = null;
             }
-        } catch (IOException e) {
+        }
+
+        @Override
+        public void checkpointFailed(IOException failure) {
             if (stateProblem == null) {
                 LOG.error("Connection {}: the license state cannot be saved to {} ({}); trying again every {} ms. The "
                         + "changes are committed in the outbox and delivered meanwhile.", id, tracker.stateFile(),
-                        Failures.describe(e), settings.retryInitialDelay().toMillis());
-                scheduler.schedule(() -> lane.execute(this::checkpointAgain), settings.retryInitialDelay().toMillis(),
-                        TimeUnit.MILLISECONDS);
+                        Failures.describe(failure), settings.retryInitialDelay().toMillis());
             }
-            stateProblem = Failures.describe(e);
-        }
-    }
-
-    private void checkpointAgain() {
-        if (stateProblem == null || connection.status().state() == IcwsConnection.State.CLOSED) {
-            return;
-        }
-        try {
-            tracker.checkpoint();
-            // saved now, or a later commit's checkpoint saved it meanwhile: either way nothing is due
-            if (!tracker.checkpointDue()) {
-                LOG.info("Connection {}: the license state is saved again", id);
-                stateProblem = null;
-                return;
+            stateProblem = Failures.describe(failure);
+            if (retrying.compareAndSet(false, true)) {
+                try {
+                    scheduler.schedule(() -> {
+                        retrying.set(false);
+                        if (checkpointTracker() != null) {
+                            checkpoints.due(this);
+                        }
+                    }, settings.retryInitialDelay().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    retrying.set(false); // stopping: the stop saves the last checkpoint
+                }
             }
-        } catch (IOException e) {
-            stateProblem = Failures.describe(e);
         }
-        scheduler.schedule(() -> lane.execute(this::checkpointAgain), settings.retryInitialDelay().toMillis(),
-                TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------------------------------ camel-http

@@ -206,6 +206,32 @@ class LicenseTrackerTest {
     }
 
     @Test
+    void aCheckpointTakenBeforeALaterCommitLeavesTheLaterOneDue() throws Exception {
+        LicenseTracker tracker = new LicenseTracker("c1", SERVER, USER, dir, CLOCK);
+        assertThat(tracker.dueCheckpoint()).isNull();
+        tracker.apply(false, List.of(on("I3_A")));
+        tracker.committed(5);
+        LicenseTracker.Checkpoint first = tracker.dueCheckpoint();
+        assertThat(first.file()).isEqualTo(tracker.stateFile());
+        tracker.apply(true, List.of(off("I3_A")));
+        tracker.committed(6);
+
+        StateFiles.save(first.file(), first.bytes());
+        tracker.checkpointed(first);
+        assertThat(tracker.checkpointDue()).isTrue();
+        assertThat(LicenseState.load(tracker.stateFile()).record()).isEqualTo(5);
+
+        LicenseTracker.Checkpoint second = tracker.dueCheckpoint();
+        StateFiles.save(second.file(), second.bytes());
+        tracker.checkpointed(second);
+        assertThat(tracker.checkpointDue()).isFalse();
+        assertThat(tracker.dueCheckpoint()).isNull();
+        LicenseState saved = LicenseState.load(tracker.stateFile());
+        assertThat(saved.record()).isEqualTo(6);
+        assertThat(saved.snapshot()).isEqualTo(Map.of("I3_A", false));
+    }
+
+    @Test
     void theOutboxsNewerRecordWinsOverALaggingStateFileAndAnOlderOneDoesNot() throws Exception {
         LicenseTracker first = new LicenseTracker("c1", SERVER, USER, dir, CLOCK);
         first.apply(false, List.of(on("I3_A")));

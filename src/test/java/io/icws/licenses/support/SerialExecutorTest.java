@@ -95,4 +95,33 @@ class SerialExecutorTest {
                 .isInstanceOf(RejectedExecutionException.class);
         assertThat(notRun).containsExactly("queued task told", "later task told");
     }
+
+    @Test
+    void aTurnThatAPoolShutDownNowWillNeverRunStopsItsLaneAndTellsItsTasks() throws Exception {
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        single.execute(() -> {
+            busy.countDown();
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
+        SerialExecutor lane = new SerialExecutor(single, "c1");
+        List<String> told = new CopyOnWriteArrayList<>();
+        lane.execute(() -> told.add("ran!"), () -> told.add("first told"));
+        lane.execute(() -> told.add("ran!"), () -> told.add("second told"));
+
+        List<Runnable> neverRun = single.shutdownNow(); // the lane's turn waits in the queue
+        release.countDown();
+        assertThat(neverRun).hasSize(1);
+        assertThat(SerialExecutor.abandon(neverRun.get(0))).isTrue();
+
+        assertThat(lane.stopped()).isTrue();
+        assertThat(told).containsExactly("first told", "second told");
+        assertThat(SerialExecutor.abandon(() -> { })).isFalse();
+    }
 }

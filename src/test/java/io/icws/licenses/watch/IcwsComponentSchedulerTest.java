@@ -1,7 +1,11 @@
 package io.icws.licenses.watch;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -35,5 +39,45 @@ class IcwsComponentSchedulerTest {
             }
             assertThat(waiting).hasSize(4_000).noneMatch(ScheduledFuture::isDone);
         }
+    }
+
+    /**
+     * Camel makes a thread pool whose queue size is 0 or less a SynchronousQueue with CallerRunsPolicy: a task that
+     * found every thread busy ran on the thread that gave it — a commit on the HTTP client's selector thread (every
+     * stream waited for it), a poll on a receive thread (a hung server held every connection). The component's
+     * pools queue instead.
+     */
+    @Test
+    void aTaskGivenWhileEveryThreadIsBusyWaitsInTheQueueNotOnTheThreadThatGaveIt() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            IcwsComponent component = new IcwsComponent();
+            context.addComponent("icws", component);
+            context.start();
+            assertQueues(component.receivePool(), IcwsComponent.RECEIVE_THREADS);
+            assertQueues(component.pollPool(URI.create("https://cic.example.com:8019")),
+                    IcwsComponent.POLL_THREADS_PER_SERVER);
+            assertQueues(component.checkpointWriter(), 1);
+        }
+    }
+
+    private static void assertQueues(Executor pool, int threads) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch allBusy = new CountDownLatch(threads);
+        for (int i = 0; i < threads; i++) {
+            pool.execute(() -> {
+                allBusy.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        assertThat(allBusy.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+        pool.execute(() -> ranOn.complete(Thread.currentThread()));
+        assertThat(ranOn).isNotDone(); // it waits: it did not run here, at once
+        release.countDown();
+        assertThat(ranOn.get(10, TimeUnit.SECONDS)).isNotSameAs(Thread.currentThread());
     }
 }
