@@ -41,7 +41,7 @@ public class FileTargetSync implements AggregationStrategy {
     /** Header with the names camel-file produced in this batch, in order. */
     public static final String WRITTEN = "IcwsFilesWritten";
     /** Forces of one batch at the same time, at most. */
-    static final int PARALLEL = 8;
+    static final int PARALLEL = 32;
 
     private final ThreadPoolExecutor forcing;
 

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -88,7 +89,10 @@ public final class FileOutbox extends SharedOutbox {
     private final Map<String, CommittedState> states = new LinkedHashMap<>();
     /** Records written but not yet known to be durable, oldest first. */
     private final ArrayDeque<Written> unsynced = new ArrayDeque<>();
-    private final Object syncLock = new Object();
+    /** Records durable (or failed) whose commits the sync thread has still to complete. */
+    private final ArrayDeque<Written> toComplete = new ArrayDeque<>();
+    /** The thread that forces what was written and completes the commits; one per open. */
+    private SyncLoop syncLoop;
     /** States carried into the current segment, counted once they are durable. */
     private Map<String, CommittedState> pendingCarried;
 
@@ -157,6 +161,8 @@ public final class FileOutbox extends SharedOutbox {
             releasedCursor(target);
         }
         running = true;
+        syncLoop = new SyncLoop();
+        syncLoop.thread.start();
         LOG.debug("Outbox {} holds {} segment(s) and the state of {} connection(s); next sequence {}", directory,
                 segments.size(), states.size(), nextSequence);
     }
@@ -174,6 +180,20 @@ public final class FileOutbox extends SharedOutbox {
     @Override
     void close() throws IOException {
         running = false;
+        List<Written> completing = new ArrayList<>();
+        if (syncLoop != null) {
+            syncLoop.stopped = true;
+            syncLoop = null;
+            notifyAll();
+            // what was written and not synced was never committed: its commits fail (their batches come again)
+            OutboxWriteException closed = new OutboxWriteException("The outbox in " + directory + " was closed before "
+                    + "the record was synced", null);
+            for (Written w : unsynced) {
+                w.failure = closed;
+                toComplete.addLast(w);
+            }
+            completing = drainCompletable();
+        }
         if (current != null) {
             current.close();
             current = null;
@@ -187,6 +207,7 @@ public final class FileOutbox extends SharedOutbox {
         states.clear();
         unsynced.clear();
         pendingCarried = null;
+        complete(completing);
         currentBytes = 0;
         durableBytes = 0;
         nextSequence = 1;
@@ -207,13 +228,41 @@ public final class FileOutbox extends SharedOutbox {
      */
     @Override
     public Committed commit(String connection, String state, List<LicenseChangeEvent> events) {
+        return await(commitAsync(connection, state, events));
+    }
+
+    /**
+     * As {@link #commit(String, String, List)}, without waiting for the sync: the record is written now, and the
+     * stage completes once one force of the sync thread covered it (a force covers every record written before
+     * it began, of any connection: while one force runs, the records written meanwhile wait for the next, so a
+     * bulk change of hundreds of connections is made durable in a few forces). It fails with
+     * {@link OutboxWriteException} when the disk refuses the write or the sync; nothing of the batch is in the
+     * outbox then. Its dependents run on the sync thread: hand work on.
+     */
+    @Override
+    public CompletableFuture<Committed> commitAsync(String connection, String state, List<LicenseChangeEvent> events) {
         if (connection != null && !NAME.matcher(connection).matches()) {
             throw new IllegalArgumentException("connection ids are [a-z0-9][a-z0-9-]*, not '" + connection + "'");
         }
-        Written written = write(connection, state, events, null);
+        Written written;
+        try {
+            written = write(connection, state, events, null);
+        } catch (OutboxWriteException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         PausePoint.reached(PausePoint.COMMIT_WRITTEN);
-        syncUpTo(written);
-        return new Committed(written.first, written.entries);
+        return written.done;
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
     }
 
     /**
@@ -233,8 +282,7 @@ public final class FileOutbox extends SharedOutbox {
             }
         }
         Written written = write(null, null, events, Set.copyOf(targets));
-        syncUpTo(written);
-        return written.entries;
+        return await(written.done).entries();
     }
 
     /**
@@ -311,6 +359,7 @@ public final class FileOutbox extends SharedOutbox {
         Written written = new Written(first, last, List.copyOf(entries), currentBytes, connection,
                 state == null ? null : new CommittedState(first, state));
         unsynced.addLast(written);
+        notifyAll(); // the sync thread
         return written;
     }
 
@@ -412,48 +461,94 @@ public final class FileOutbox extends SharedOutbox {
     }
 
     /**
-     * Returns once the record is durable: one fsync at a time, and one that began after the record was written
-     * covers it (and every record written before it, of any connection).
+     * The sync thread: forces the current segment whenever records wait for it, hands what became durable to the
+     * target queues (in sequence order) and completes their commits, outside the outbox's monitor. One force at a
+     * time; what is written while it runs waits for the next one (group commit).
      */
-    private void syncUpTo(Written written) {
-        synchronized (syncLock) {
+    private final class SyncLoop implements Runnable {
+        private boolean stopped;
+        private final Thread thread;
+
+        SyncLoop() {
+            thread = new Thread(this, "icws-outbox-sync");
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
             while (true) {
                 FileChannel channel;
                 long upTo;
                 long segment;
-                synchronized (this) {
-                    if (written.durable) {
-                        return;
+                List<Written> completing;
+                synchronized (FileOutbox.this) {
+                    while (!stopped && unsynced.isEmpty() && toComplete.isEmpty()) {
+                        try {
+                            FileOutbox.this.wait();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
                     }
-                    if (written.failure != null) {
-                        throw written.failure;
+                    if (stopped) {
+                        return; // closed: the close failed what was not synced (a later open has a loop of its own)
                     }
-                    if (current == null) {
-                        throw new OutboxWriteException("The outbox segment of this record was let go after a failure",
-                                null);
+                    completing = drainCompletable();
+                    channel = null;
+                    upTo = 0;
+                    segment = 0;
+                    if (!unsynced.isEmpty()) {
+                        if (current == null) {
+                            failUnsynced(new IOException("the outbox segment of these records was let go after a "
+                                    + "failure"));
+                            completing.addAll(drainCompletable());
+                        } else {
+                            channel = current;
+                            upTo = currentBytes;
+                            segment = currentFirst;
+                        }
                     }
-                    channel = current;
-                    upTo = currentBytes;
-                    segment = currentFirst;
+                }
+                complete(completing);
+                if (channel == null) {
+                    continue;
                 }
                 try {
                     channel.force(false);
                 } catch (java.nio.channels.ClosedChannelException e) {
-                    continue; // rolled over meanwhile: the roll-over forced it
+                    continue; // rolled over meanwhile (the roll-over forced it), or closed
                 } catch (IOException e) {
-                    synchronized (this) {
-                        if (channel == current && !written.durable) {
+                    synchronized (FileOutbox.this) {
+                        if (channel == current) {
                             failUnsynced(e);
                         }
                     }
                     continue;
                 }
-                synchronized (this) {
+                synchronized (FileOutbox.this) {
                     if (channel == current) {
                         durableBytes = Math.max(durableBytes, upTo);
                         publishDurable(upTo, segment);
                     }
                 }
+            }
+        }
+    }
+
+    /** What the sync thread completes next (under the monitor). */
+    private List<Written> drainCompletable() {
+        List<Written> completing = new ArrayList<>(toComplete);
+        toComplete.clear();
+        return completing;
+    }
+
+    /** Completes the commits of records durable or failed (outside the monitor: a dependent may run here). */
+    private static void complete(List<Written> completing) {
+        for (Written w : completing) {
+            if (w.failure != null) {
+                w.done.completeExceptionally(w.failure);
+            } else {
+                w.done.complete(new Committed(w.first, w.entries));
             }
         }
     }
@@ -473,6 +568,7 @@ public final class FileOutbox extends SharedOutbox {
             }
             unsynced.removeFirst();
             w.durable = true;
+            toComplete.addLast(w);
             if (w.connection != null && w.state != null) {
                 states.put(w.connection, w.state);
             }
@@ -486,6 +582,9 @@ public final class FileOutbox extends SharedOutbox {
             for (TargetQueue queue : queues.values()) {
                 queue.offer(w.entries);
             }
+        }
+        if (!toComplete.isEmpty()) {
+            notifyAll(); // the sync thread completes their commits
         }
         if (unsynced.isEmpty()) {
             working("in " + directory + " writes and syncs");
@@ -503,6 +602,7 @@ public final class FileOutbox extends SharedOutbox {
         for (Written w : unsynced) {
             w.failure = failure;
             firstLost = Math.min(firstLost, w.first);
+            toComplete.addLast(w);
         }
         unsynced.clear();
         pendingCarried = null;
@@ -515,6 +615,7 @@ public final class FileOutbox extends SharedOutbox {
                 segments.put(currentFirst, Math.max(currentFirst - 1, firstLost - 1));
             }
         }
+        notifyAll(); // the sync thread fails their commits
         failed("syncing", e);
     }
 
@@ -799,6 +900,8 @@ public final class FileOutbox extends SharedOutbox {
         final CommittedState state;
         boolean durable;
         OutboxWriteException failure;
+        /** Completed by the sync thread once the record is durable, or failed. */
+        final CompletableFuture<Committed> done = new CompletableFuture<>();
 
         Written(long first, long last, List<Entry> entries, long endOffset, String connection, CommittedState state) {
             this.first = first;

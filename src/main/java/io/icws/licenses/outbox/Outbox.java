@@ -55,6 +55,21 @@ public interface Outbox {
      */
     Committed commit(String connection, String state, List<LicenseChangeEvent> events);
 
+    /**
+     * As {@link #commit(String, String, List)}, without holding the caller for the store: the stage completes
+     * with the committed batch once it is durable (and queued for the targets), or fails as {@code commit} would
+     * throw. A store that has no faster way commits here and returns a completed stage. Its dependents may run
+     * on the store's own thread: hand further work on.
+     */
+    default java.util.concurrent.CompletableFuture<Committed> commitAsync(String connection, String state,
+                                                                        List<LicenseChangeEvent> events) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(commit(connection, state, events));
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Events that belong to no connection's state, for every target: a commit without a connection. */
     default List<Entry> append(List<LicenseChangeEvent> events) {
         return events.isEmpty() ? List.of() : commit(null, null, events).entries();

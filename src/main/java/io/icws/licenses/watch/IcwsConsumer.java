@@ -84,7 +84,8 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
 
     @Override
     public void deliver(String messages, long session) {
-        lane.execute(() -> route(messages, session, false));
+        // the lane's turn lasts until the batch is committed (durable) or rolled back; no thread waits for the sync
+        lane.executeHeld(() -> route(messages, session, false), null);
     }
 
     @Override
@@ -147,10 +148,16 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
             if (!state.compareAndSet(WAITING, RUNNING)) {
                 return;
             }
+            CompletableFuture<?>[] ended = new CompletableFuture<?>[1];
             try {
-                lane.runInHeldTurn(() -> route(null, session, true));
+                lane.runInHeldTurn(() -> ended[0] = route(null, session, true));
             } finally {
-                over();
+                if (ended[0] == null) {
+                    over();
+                }
+            }
+            if (ended[0] != null) {
+                ended[0].whenComplete((ok, failure) -> over()); // once the batch is committed or rolled back
             }
         }
 
@@ -178,9 +185,9 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
      * One batch, one exchange: the consumer begins the batch, the route handles its messages, and the batch is
      * committed when the exchange completes, or rolled back when it fails ({@link BatchCompletion}).
      */
-    private void route(String messages, long session, boolean poll) {
+    private CompletableFuture<Void> route(String messages, long session, boolean poll) {
         if (!isRunAllowed()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         Exchange exchange = createExchange(false);
         LicenseBatch batch = watch.begin(session);
@@ -207,5 +214,6 @@ final class IcwsConsumer extends DefaultConsumer implements IcwsConnection.Recei
             }
         }
         releaseExchange(exchange, false);
+        return batch.end();
     }
 }

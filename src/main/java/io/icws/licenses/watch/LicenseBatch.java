@@ -2,6 +2,7 @@ package io.icws.licenses.watch;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import io.icws.licenses.state.LicenseChangeEvent;
 
@@ -21,6 +22,9 @@ public final class LicenseBatch {
     private boolean licenseMessages;
     private boolean failed;
     private String malformedMessage;
+    private volatile boolean ending;
+    /** Completes once the batch is committed (durable, queued) or rolled back: the lane's turn ends then. */
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
     LicenseBatch(long session) {
         this.session = session;
@@ -65,6 +69,27 @@ public final class LicenseBatch {
 
     String malformedMessage() {
         return malformedMessage;
+    }
+
+    /** Its exchange completed: the commit or the rollback begins. */
+    void ending() {
+        ending = true;
+    }
+
+    /** The commit or the rollback is over. */
+    void ended() {
+        ended.complete(null);
+    }
+
+    /**
+     * Completes once the batch is committed or rolled back; at once when its exchange never got that far (the
+     * consumer was stopping).
+     */
+    CompletableFuture<Void> end() {
+        if (!ending) {
+            ended.complete(null);
+        }
+        return ended;
     }
 
     @Override

@@ -93,6 +93,7 @@ public class LicenseWatch implements HttpClientConfigurer {
     private boolean outboxOpened;
     private ScheduledExecutorService scheduler;
     private StateCheckpoints checkpoints;
+    private java.util.concurrent.Executor receivePool;
     private final CheckpointOwner checkpointOwner = new CheckpointOwner();
     private volatile boolean firstSnapshotLogged;
     /** A batch failed: deltas wait for the snapshot that repairs the state (on the lane only). */
@@ -149,6 +150,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         this.lane = lane;
         this.scheduler = component.scheduler();
         this.checkpoints = component.checkpoints();
+        this.receivePool = component.receivePool();
         CamelContext context = component.getCamelContext();
         prepare(context);
         outbox.start(); // the first user opens it
@@ -454,47 +456,92 @@ public class LicenseWatch implements HttpClientConfigurer {
      * outbox's record is taken).
      */
     void commit(LicenseBatch batch, Exchange exchange) {
+        batch.ending();
         if (batch.failed()) {
             rollback(batch, exchange); // a failure the route swallowed: the batch is not whole
             return;
         }
-        if (tracker.pendingChanged()) {
-            try {
-                Outbox.Committed committed = outbox.commit(id, tracker.pendingStateJson(), batch.events());
-                tracker.committed(committed.sequence());
-                stats.committed(committed.entries());
-            } catch (io.icws.licenses.outbox.OutboxFencedException e) {
-                // another process committed for this connection: go on from its state, not from ours
-                LOG.error("Connection {}: {}", id, e.getMessage());
-                tracker = loadTracker();
-                Outbox.CommittedState theirs = outbox.lastState(id);
-                if (theirs != null) {
-                    tracker.startFrom(theirs.state(), theirs.sequence());
-                }
-                awaitingSnapshot = true;
-                connection.receivingFailed(batch.session(), e);
-                return;
-            } catch (RuntimeException e) {
-                tracker.rollback();
-                awaitingSnapshot = true;
-                if (!outboxOpened || !outbox.isOpen()) {
-                    // the connection stopped while the batch was under way: it is simply not committed
-                    LOG.debug("Connection {}: a batch cut short by the stop is not committed ({})", id,
-                            Failures.describe(e));
-                    return;
-                }
-                LOG.error("Connection {}: a batch of license changes could not be committed ({}); no target has any of "
-                        + "it, and the next snapshot derives it again", id, Failures.describe(e));
-                connection.receivingFailed(batch.session(), e);
-                return;
-            }
-            changes.add(batch.events().size());
-            PausePoint.reached(PausePoint.COMMIT_QUEUED);
-            if (tracker.stateFile() != null) {
-                checkpoints.due(checkpointOwner); // saved off the lane, with the others due
-            }
-        } else {
+        if (!tracker.pendingChanged()) {
             tracker.rollback(); // nothing changed: nothing to record
+            try {
+                connection.batchHandled(batch.session());
+            } finally {
+                batch.ended();
+            }
+            return;
+        }
+        CompletableFuture<Outbox.Committed> committing;
+        try {
+            committing = outbox.commitAsync(id, tracker.pendingStateJson(), batch.events());
+        } catch (RuntimeException e) {
+            committing = CompletableFuture.failedFuture(e);
+        }
+        if (committing.isDone()) {
+            committed(batch, committing); // the store committed on this thread, the lane's
+            return;
+        }
+        // the lane stays held (nothing else of this connection runs) until the record is durable; no thread waits
+        CompletableFuture<Outbox.Committed> durable = committing;
+        committing.whenComplete((ok, failure) -> handOn(() -> lane.runInHeldTurn(() -> committed(batch, durable))));
+    }
+
+    /** Work that follows a store's completion leaves the store's thread for the receive pool. */
+    private void handOn(Runnable work) {
+        try {
+            receivePool.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            work.run(); // the component is stopping: the little that is left runs here
+        }
+    }
+
+    /** The batch's record is durable (or failed): the state moves on, the checkpoint is due, the lane's turn ends. */
+    private void committed(LicenseBatch batch, CompletableFuture<Outbox.Committed> committing) {
+        try {
+            afterCommit(batch, committing);
+        } finally {
+            batch.ended(); // last: the lane's next step may run from here on
+        }
+    }
+
+    private void afterCommit(LicenseBatch batch, CompletableFuture<Outbox.Committed> committing) {
+        try {
+            Outbox.Committed committed;
+            try {
+                committed = committing.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+            tracker.committed(committed.sequence());
+            stats.committed(committed.entries());
+        } catch (io.icws.licenses.outbox.OutboxFencedException e) {
+            // another process committed for this connection: go on from its state, not from ours
+            LOG.error("Connection {}: {}", id, e.getMessage());
+            tracker = loadTracker();
+            Outbox.CommittedState theirs = outbox.lastState(id);
+            if (theirs != null) {
+                tracker.startFrom(theirs.state(), theirs.sequence());
+            }
+            awaitingSnapshot = true;
+            connection.receivingFailed(batch.session(), e);
+            return;
+        } catch (RuntimeException e) {
+            tracker.rollback();
+            awaitingSnapshot = true;
+            if (!outboxOpened || !outbox.isOpen()) {
+                // the connection stopped while the batch was under way: it is simply not committed
+                LOG.debug("Connection {}: a batch cut short by the stop is not committed ({})", id,
+                        Failures.describe(e));
+            } else {
+                LOG.error("Connection {}: a batch of license changes could not be committed ({}); no target has any "
+                        + "of it, and the next snapshot derives it again", id, Failures.describe(e));
+                connection.receivingFailed(batch.session(), e);
+            }
+            return;
+        }
+        changes.add(batch.events().size());
+        PausePoint.reached(PausePoint.COMMIT_QUEUED);
+        if (tracker.stateFile() != null) {
+            checkpoints.due(checkpointOwner); // saved off the lane, with the others due
         }
         connection.batchHandled(batch.session());
     }
@@ -506,6 +553,15 @@ public class LicenseWatch implements HttpClientConfigurer {
      * (401) or subscribes again after the backoff, so the next snapshot puts the state right.
      */
     void rollback(LicenseBatch batch, Exchange exchange) {
+        batch.ending();
+        try {
+            rolledBack(batch, exchange);
+        } finally {
+            batch.ended();
+        }
+    }
+
+    private void rolledBack(LicenseBatch batch, Exchange exchange) {
         tracker.rollback();
         awaitingSnapshot = true; // until the new subscription's snapshot, no delta is applied
         Exception failure = exchange.getException();

@@ -1151,8 +1151,14 @@ class LicenseRoutesBench {
         }
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
             Instant last = null;
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                Instant t = Files.getLastModifiedTime(f).toInstant();
+            // the state files themselves, not a save's temporary file (renamed or deleted at any moment)
+            for (Path f : files.filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+                Instant t;
+                try {
+                    t = Files.getLastModifiedTime(f).toInstant();
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    continue;
+                }
                 last = last == null || t.isAfter(last) ? t : last;
             }
             return last;

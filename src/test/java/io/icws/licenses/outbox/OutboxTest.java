@@ -252,6 +252,43 @@ class OutboxTest {
     }
 
     @Test
+    void commitsOfManyConnectionsAtOnceAreEachDurableQueuedInSequenceOrderAndKeptAcrossARestart() throws Exception {
+        Outbox outbox = openWithSegmentBytes(4_000); // roll-overs happen among the commits too
+        TargetQueue file = outbox.queue("file");
+        int connections = 200;
+        java.util.concurrent.ExecutorService committers = java.util.concurrent.Executors.newFixedThreadPool(16);
+        List<java.util.concurrent.CompletableFuture<Outbox.Committed>> commits = new ArrayList<>();
+        try {
+            for (int i = 0; i < connections; i++) {
+                String connection = "c" + i;
+                commits.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> outbox.commitAsync(connection,
+                        state("I3_" + connection, true), List.of(event("I3_" + connection, 1))), committers)
+                        .thenCompose(stage -> stage));
+            }
+            java.util.concurrent.CompletableFuture.allOf(commits.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(30, TimeUnit.SECONDS);
+        } finally {
+            committers.shutdownNow();
+        }
+
+        List<Long> queued = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            Outbox.Entry entry = file.next(5, TimeUnit.SECONDS);
+            assertThat(entry).as("event %d of %d", i + 1, connections).isNotNull();
+            queued.add(entry.sequence());
+            file.taken(entry, false);
+        }
+        assertThat(queued).isSorted().doesNotHaveDuplicates();
+        assertThat(commits).allSatisfy(c -> assertThat(queued).contains(c.join().sequence()));
+        outbox.stop();
+
+        Outbox again = open();
+        for (int i = 0; i < connections; i++) {
+            assertThat(again.lastState("c" + i).state()).contains("\"I3_c" + i + "\":true");
+        }
+    }
+
+    @Test
     void segmentsRollOverAndEveryStateIsCarriedIntoTheNewOneSoDeletionLosesNone() throws Exception {
         Outbox outbox = openWithSegmentBytes(600);
         TargetQueue file = outbox.queue("file");
