@@ -92,7 +92,8 @@ class PackagedJarIT {
         // the start-up summary: a handful of lines a person reads in seconds, the health URL that answers,
         // nothing unresolved, no secret, nothing masked that looks set
         await().atMost(Duration.ofSeconds(10)).until(() -> jar.log().contains("ICWS license routes running"));
-        String startup = jar.log().lines().takeWhile(l -> !l.contains("io.icws.licenses.changes"))
+        // up to the first line of the changes logger (logback abbreviates it to i.i.licenses.changes)
+        String startup = jar.log().lines().takeWhile(l -> !l.contains(".licenses.changes "))
                 .reduce("", (a, b) -> a + b + "\n");
         assertThat(startup.lines().count()).as("lines before the first change:%n%s", startup).isLessThanOrEqualTo(20);
         assertThat(startup).contains("connection default: agent1 at the built-in simulator")

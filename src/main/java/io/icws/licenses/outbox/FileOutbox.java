@@ -250,7 +250,6 @@ public final class FileOutbox extends SharedOutbox {
         } catch (OutboxWriteException e) {
             return CompletableFuture.failedFuture(e);
         }
-        PausePoint.reached(PausePoint.COMMIT_WRITTEN);
         return written.done;
     }
 
@@ -513,6 +512,7 @@ public final class FileOutbox extends SharedOutbox {
                 if (channel == null) {
                     continue;
                 }
+                PausePoint.reached(PausePoint.COMMIT_WRITTEN); // written, not yet synced
                 try {
                     channel.force(false);
                 } catch (java.nio.channels.ClosedChannelException e) {
