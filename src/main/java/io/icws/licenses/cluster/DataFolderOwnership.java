@@ -55,8 +55,6 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
     private final Map<String, ClusteredRoutePolicy> policies = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> led = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile CamelClusterService service;
-    /** What the policies use: the service, or with the default file lock started early, its start gate. */
-    private volatile CamelClusterService policyService;
     private volatile String serviceName;
 
     /**
@@ -133,15 +131,6 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
                     files.setAcquireLockInterval(lockInterval.toMillis(), TimeUnit.MILLISECONDS);
                     files.setAcquireLockDelay(lockInterval.toMillis(), TimeUnit.MILLISECONDS);
                     context.addService(files, true, true);
-                    // Started now, not with the context: its first try waits for the next whole lock interval of
-                    // the clock (up to 1 s; on a restart, the lock files there, acquireLockDelay), and that wait
-                    // now passes while the routes are made, not after the context started. The policies see it
-                    // through a gate that tells them of a leadership only once the context is starting.
-                    StartGatedClusterService gated = new StartGatedClusterService(files, context);
-                    context.addLifecycleStrategy(gated.releaseAtStart());
-                    context.addService(gated, true, true);
-                    org.apache.camel.support.service.ServiceHelper.startService(files, gated);
-                    policyService = gated;
                     chosen = files;
                     if (perConnection) {
                         LOG.warn("icws.store=jdbc and no cluster service bound: a file lock in {} decides who owns each "
@@ -154,8 +143,7 @@ public final class DataFolderOwnership implements RoutePolicyFactory {
                     }
                 }
                 service = chosen;
-                ClusteredRoutePolicy made = ClusteredRoutePolicy.forNamespace(
-                        policyService != null ? policyService : chosen, ns);
+                ClusteredRoutePolicy made = ClusteredRoutePolicy.forNamespace(chosen, ns);
                 made.setCamelContext(context);
                 policy = made;
                 policies.put(ns, made);
