@@ -169,12 +169,18 @@ public class LicenseWatch implements HttpClientConfigurer {
         if (registry != null && !registry.register(health)) {
             LOG.warn("Connection {}: health check {} not registered: another check has that name", id, health.getId());
         }
-        schedule = scheduleResubscription(context, s, component);
         component.register(this);
         if (claimed) {
             connection.start(component.firstLoginDelay());
         } else {
             claimAgain(1);
+        }
+        // after the login is under way: camel-quartz's first set-up takes 0.1–0.3 s of a cold start
+        try {
+            schedule = scheduleResubscription(context, s, component);
+        } catch (Exception | Error e) {
+            connection.close(component.deadline()); // the consumer does not start: neither does its session
+            throw e;
         }
     }
 
@@ -240,7 +246,7 @@ public class LicenseWatch implements HttpClientConfigurer {
     private Consumer scheduleResubscription(CamelContext context, ConnectionSettings s, IcwsComponent component)
             throws Exception {
         // a firing missed while the scheduler started is skipped, not made up for at once. The connection's route
-        // starts once this process owns the data folders, when the scheduler already runs: camel-quartz's
+        // starts once this process owns the data folders (the first route's start starts the scheduler): camel-quartz's
         // triggerStartDelay (500 ms by default) keeps the first firing back until its endpoint is found again; under
         // load 500 ms was seen not to be enough (the firing then went to a new, empty endpoint, and every later one);
         // 2 s keeps the first firing well clear of the start
