@@ -19,7 +19,8 @@ import org.springframework.jms.connection.JmsTransactionManager;
  *
  * <p>The route sends a batch of events in one local JMS transaction: {@code transacted} with the policy
  * {@code icwsJmsTransaction} ({@link JmsBatchTransaction} over a Spring {@link JmsTransactionManager} on this
- * factory; camel-jms brings spring-jms), then one {@code to jms:} per event of the batch. The transaction manager binds one transacted session to the thread; camel-jms's template sends on it
+ * factory; camel-jms brings spring-jms), then per event of the batch its message ({@link JmsMessages}, bean
+ * {@code icwsJmsMessages}) and one {@code to jms:}. The transaction manager binds one transacted session to the thread; camel-jms's template sends on it
  * and leaves the commit to the manager, which commits once at the end of the route (one broker round trip and
  * one journal sync for the batch) or rolls back when any send failed: the batch is on the queue whole or not at
  * all. A host that binds its own {@code icwsJmsTransaction} keeps it.
@@ -85,9 +86,13 @@ public final class JmsTarget {
 
     /**
      * Binds {@code icwsJmsTransaction} (unless bound already): local JMS transactions on the bound
-     * {@code icwsJmsConnectionFactory}, one per exchange of the JMS target's route.
+     * {@code icwsJmsConnectionFactory}, one per exchange of the JMS target's route; and {@code icwsJmsMessages}
+     * ({@link JmsMessages}, unless bound), which makes each event's message.
      */
     public static void bindTransaction(CamelContext context) {
+        if (context.getRegistry().lookupByName(JmsMessages.BEAN) == null) {
+            context.getRegistry().bind(JmsMessages.BEAN, new JmsMessages());
+        }
         if (context.getRegistry().lookupByName(TRANSACTION) != null) {
             return;
         }

@@ -40,22 +40,18 @@ public class TargetRoutes extends RouteBuilder {
                 .end()
                 .bean("fileTargetSync", "forceAll");
 
-        // A persistent JMS text message per change; license, user, changeType and eventId as properties for
-        // selectors. Up to icws.notify.jms.batch-size pending events come in one exchange (a list) and are sent in
-        // one local JMS transaction (icwsJmsTransaction), committed once: the batch is on the queue whole or not at
-        // all. A broker that is down holds the batch (sent again whole, same ids); a refused batch is sent again one
-        // event at a time, so only the event refused goes to the dead letters.
+        // A persistent JMS text message per change (the CloudEvents JSON); license, user, changeType and eventId
+        // as properties for selectors, all made by one bean call (icwsJmsMessages.prepare) per event. Up to
+        // icws.notify.jms.batch-size pending events come in one exchange (a list) and are sent in one local JMS
+        // transaction (icwsJmsTransaction), committed once: the batch is on the queue whole or not at all. A broker
+        // that is down holds the batch (sent again whole, same ids); a refused batch is sent again one event at a
+        // time, so only the event refused goes to the dead letters.
         from("icws-outbox:jms" + REDELIVERY + "&batchSize={{icws.notify.jms.batch-size}}").routeId("notify-jms")
                 .routeConfigurationId("icws-target")
                 .precondition("{{icws.notify.jms.enabled}}")
                 .transacted("icwsJmsTransaction")
                 .split(simple("${body}")).stopOnException()
-                    .removeHeaders("*")
-                    .setHeader("license", method("changeFormats", "licenseHeader"))
-                    .setHeader("user", method("changeFormats", "userHeader"))
-                    .setHeader("changeType", simple("${body.data.changeType}"))
-                    .setHeader("eventId", simple("${body.id}"))
-                    .marshal().json()
+                    .bean("icwsJmsMessages", "prepare") // the JSON text; license, user, changeType, eventId
                     .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
                             + "&deliveryPersistent=true&jmsMessageType=Text")
                 .end();

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.app.EmbeddedJmsBroker;
+import io.icws.licenses.notify.JmsMessages;
 import io.icws.licenses.notify.JmsTarget;
 import io.icws.licenses.routes.IcwsErrorHandling;
 import io.icws.licenses.state.LicenseChangeEvent;
@@ -25,6 +26,7 @@ import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
@@ -41,8 +43,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The JMS target takes its queue in batches ({@code batchSize}): a batch goes in one local JMS transaction
- * ({@code transacted} with {@link JmsTarget#TRANSACTION}, one {@code to jms:} per event inside a split, as the
- * target routes have it), committed once. A real ActiveMQ Artemis broker on loopback, a real outbox and dead
+ * ({@code transacted} with {@link JmsTarget#TRANSACTION}, then per event inside a split its message made by
+ * {@link JmsMessages} and one {@code to jms:}, as the target routes have it), committed once. A real ActiveMQ Artemis broker on loopback, a real outbox and dead
  * letters; the broker's sessions are watched for commits and rollbacks.
  */
 class JmsBatchTest {
@@ -83,8 +85,8 @@ class JmsBatchTest {
     }
 
     /**
-     * The JMS target as the routes have it (headers, JSON, persistent text message), with a step before each send
-     * that the test chooses.
+     * The JMS target as the routes have it (headers and JSON text from {@link JmsMessages}, persistent text
+     * message), with a step before each message is made that the test chooses (its body the event).
      */
     private void startTarget(Processor beforeEachSend) throws Exception {
         context = new DefaultCamelContext();
@@ -99,10 +101,8 @@ class JmsBatchTest {
                 from("icws-outbox:jms" + OPTIONS).routeId("notify-jms").routeConfigurationId("icws-target")
                         .transacted(JmsTarget.TRANSACTION)
                         .split(simple("${body}")).stopOnException()
-                            .removeHeaders("*")
-                            .setHeader("eventId", simple("${body.id}"))
                             .process(beforeEachSend)
-                            .marshal().json()
+                            .bean(JmsMessages.BEAN, "prepare")
                             .to("jms:queue:changes?connectionFactory=#" + JmsTarget.CONNECTION_FACTORY
                                     + "&deliveryPersistent=true&jmsMessageType=Text")
                         .end();
@@ -126,6 +126,42 @@ class JmsBatchTest {
         assertThat(rollbacks).hasValue(0);
         // one cursor move past the last of them
         assertThat(outbox.queues()).singleElement().satisfies(q -> assertThat(((Cursor) q.progress()).value()).isEqualTo(lastSequence));
+    }
+
+    @Test
+    void eachEventIsOnePersistentTextMessageOfItsJsonWithItsFourPropertiesOnly() throws Exception {
+        List<LicenseChangeEvent> events = append("I3_A", "I3_\r\nB\u0000");
+
+        startTarget(e -> e.getMessage().setHeader("Unwanted", "not a property"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> delivered() == 2);
+        List<Message> messages = receiveMessages(2);
+        for (int i = 0; i < 2; i++) {
+            LicenseChangeEvent event = events.get(i);
+            Message message = messages.get(i);
+            assertThat(message).isInstanceOf(TextMessage.class);
+            assertThat(message.getJMSDeliveryMode()).isEqualTo(jakarta.jms.DeliveryMode.PERSISTENT);
+            // the document marshal: json wrote (a plain ObjectMapper), byte for byte
+            assertThat(((TextMessage) message).getText()).isEqualTo(mapper.writeValueAsString(event));
+            assertThat(message.getStringProperty("eventId")).isEqualTo(event.id());
+            assertThat(message.getStringProperty("user")).isEqualTo("agent1");
+            assertThat(message.getStringProperty("changeType")).isEqualTo("unassigned");
+            List<String> names = new ArrayList<>();
+            for (var e = message.getPropertyNames(); e.hasMoreElements(); ) {
+                String name = (String) e.nextElement();
+                if (!name.startsWith("JMSX") && !name.startsWith("__AMQ")) {
+                    names.add(name);
+                }
+            }
+            assertThat(names).as("the message's own properties")
+                    .containsExactlyInAnyOrder("license", "user", "changeType", "eventId");
+        }
+        assertThat(messages.get(0).getStringProperty("license")).isEqualTo("I3_A");
+        // sanitised for a property (no control characters), the document keeps what the server sent
+        assertThat(messages.get(1).getStringProperty("license")).isEqualTo("I3_B");
+        assertThat(mapper.readTree(((TextMessage) messages.get(1)).getText()).path("data").path("license").asText())
+                .isEqualTo("I3_\r\nB\u0000");
+        assertThat(commits).hasValue(1);
     }
 
     @Test
@@ -230,6 +266,15 @@ class JmsBatchTest {
     /** The eventId of every message on the queue, in order; fails on one more than expected. */
     private List<String> receiveAll(int expected) throws Exception {
         List<String> ids = new ArrayList<>();
+        for (Message message : receiveMessages(expected)) {
+            ids.add(message.getStringProperty("eventId"));
+        }
+        return ids;
+    }
+
+    /** Every message on the queue, in order (read in full before the connection closes); fails on one more. */
+    private List<Message> receiveMessages(int expected) throws Exception {
+        List<Message> messages = new ArrayList<>();
         try (Connection connection = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + port).createConnection()) {
             connection.start();
             Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
@@ -237,11 +282,14 @@ class JmsBatchTest {
             for (int i = 0; i < expected; i++) {
                 Message message = consumer.receive(10_000);
                 assertThat(message).as("message %d of %d", i + 1, expected).isNotNull();
-                ids.add(message.getStringProperty("eventId"));
+                if (message instanceof TextMessage text) {
+                    text.getText(); // decoded while connected
+                }
+                messages.add(message);
             }
             assertThat(consumer.receive(200)).as("a message more than delivered").isNull();
         }
-        return ids;
+        return messages;
     }
 
     /** The factory, its connections and sessions as they are, counting the sessions' commits and rollbacks. */
