@@ -101,6 +101,8 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
     /** A connection factory for the in-VM URL whose connections wait (up to 30 s) until the broker is up. */
     public ConnectionFactory connectionFactory() {
         ActiveMQConnectionFactory inVm = new ActiveMQConnectionFactory(url);
+        // the queue is looked up once, not asked of the broker (a blocking round trip) at every send
+        inVm.setCacheDestinations(true);
         return new ConnectionFactory() {
             @Override
             public Connection createConnection() throws JMSException {

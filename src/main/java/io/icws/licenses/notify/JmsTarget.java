@@ -52,6 +52,10 @@ public final class JmsTarget {
         try {
             org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory factory =
                     new org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory(url);
+            if (!url.contains("cacheDestinations")) {
+                // the queue is looked up once, not asked of the broker (a blocking round trip) at every send
+                factory.setCacheDestinations(true);
+            }
             if (targets.jmsUsername() != null) {
                 factory.setUser(targets.jmsUsername());
             }
