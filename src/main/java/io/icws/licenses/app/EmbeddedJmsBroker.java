@@ -37,6 +37,7 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedJmsBroker.class);
     private static final AtomicInteger NEXT_ID = new AtomicInteger();
     private static final int JOURNAL_BUFFER_TIMEOUT_NANOS = 100_000;
+    private static final int PRODUCER_WINDOW_BYTES = 1024 * 1024;
 
     private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
     private final String url;
@@ -103,6 +104,9 @@ public final class EmbeddedJmsBroker extends ServiceSupport {
         ActiveMQConnectionFactory inVm = new ActiveMQConnectionFactory(url);
         // the queue is looked up once, not asked of the broker (a blocking round trip) at every send
         inVm.setCacheDestinations(true);
+        // a batch of the JMS target goes out without waiting on the broker for credits every few dozen messages
+        // (64 KiB by default: 100 events of a batch waited about twice); memory is bounded by the batch size
+        inVm.setProducerWindowSize(PRODUCER_WINDOW_BYTES);
         return new ConnectionFactory() {
             @Override
             public Connection createConnection() throws JMSException {
