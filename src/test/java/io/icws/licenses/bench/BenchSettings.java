@@ -60,7 +60,7 @@ record BenchSettings(
                 text("bench.footprint.heap", "-Xmx256m"),
                 duration("bench.keepalive", "2s"),
                 integer("bench.keepalive.connections", 200),
-                seconds("bench.keepalive.settle", 60),
+                seconds("bench.keepalive.settle", 120),
                 duration("bench.keepalive.baseline", "30s"),
                 integer("bench.scale.connections", 1000),
                 text("bench.scale.heap", "-Xmx384m"),

@@ -626,7 +626,12 @@ class LicenseRoutesBench {
             double seconds = (c1.nanos() - c0.nanos()) / 1e9;
             double cpu = ProcStats.cpuPercent(c0, c1);
             double cpuSeconds = ProcStats.cpuSeconds(c0, c1);
-            int requests = sim.requests().size();
+            List<io.icws.licenses.simulator.RecordedRequest> inWindow = sim.requests();
+            int requests = inWindow.size();
+            // what they were: method and path with the session id cut out
+            Map<String, Long> requestKinds = inWindow.stream().collect(Collectors.groupingBy(
+                    r -> r.method() + " " + r.path().replaceAll("/icws/[^/]+/", "/icws/{session}/"), TreeMap::new,
+                    Collectors.counting()));
             results.add(section, m, setup, "CPU", cpu, 2, "% of one core",
                     String.format(Locale.ROOT, "%.2f CPU s over %.1f s; %d open stream(s); others %.0f %%",
                             cpuSeconds, seconds, streams, ProcStats.otherPercent(c0, c1)));
@@ -652,6 +657,8 @@ class LicenseRoutesBench {
             raw.put("maxThreadsInWindow", maxThreads[0]);
             raw.put("openStreams", streams);
             raw.put("requestsInWindow", requests);
+            // what they were: method and path with the session id cut out
+            raw.put("requestsInWindowByKind", requestKinds);
             raw.put("toAllSubscribedMs", toAllMs);
             progress(String.format(Locale.ROOT, "%s %d: CPU %.2f %% (%.0f µs per comment, %d comments), RSS %.0f MiB, "
                     + "%d threads", id, n, cpu, comments == 0 ? 0 : cpuSeconds * 1e6 / comments, comments,
