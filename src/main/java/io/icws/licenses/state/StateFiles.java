@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,6 +15,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.icws.licenses.support.Fsync;
 
@@ -29,6 +32,9 @@ public final class StateFiles {
     /** One file to save: its bytes, as the state file holds them. */
     public record Save(Path file, byte[] bytes) {
     }
+
+    /** The next temporary file's number; starts at random, so two processes seldom pick the same names. */
+    private static final AtomicLong TEMPORARY = new AtomicLong(ThreadLocalRandom.current().nextLong());
 
     private StateFiles() {
     }
@@ -49,15 +55,18 @@ public final class StateFiles {
     public static Map<Path, IOException> saveAll(List<Save> saves) {
         Map<Path, IOException> failures = new LinkedHashMap<>();
         Map<Path, Path> temporaries = new LinkedHashMap<>(); // target -> temporary file
+        Set<Path> folders = new LinkedHashSet<>(); // each made (if missing) once per call, not once per file
         for (Save save : saves) {
             Path target = save.file().toAbsolutePath();
             Path tmp = null;
             try {
                 Path dir = target.getParent();
-                Files.createDirectories(dir);
-                tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
+                if (folders.add(dir) && !Files.isDirectory(dir)) {
+                    Files.createDirectories(dir);
+                }
+                Temporary created = Temporary.create(dir, target);
+                tmp = created.path();
+                try (FileChannel ch = created.channel()) {
                     ByteBuffer buffer = ByteBuffer.wrap(save.bytes());
                     while (buffer.hasRemaining()) {
                         ch.write(buffer);
@@ -84,9 +93,9 @@ public final class StateFiles {
             }
         }
         // the renames live in the folders: until a folder is forced a power loss may undo them
-        Set<Path> folders = new LinkedHashSet<>();
-        renamed.forEach(target -> folders.add(target.getParent()));
-        for (Path folder : folders) {
+        Set<Path> renamedIn = new LinkedHashSet<>();
+        renamed.forEach(target -> renamedIn.add(target.getParent()));
+        for (Path folder : renamedIn) {
             try {
                 Fsync.forceDirectory(folder);
             } catch (IOException failure) {
@@ -95,6 +104,30 @@ public final class StateFiles {
             }
         }
         return failures;
+    }
+
+    /**
+     * A new temporary file next to the target, {@code .<name>.<n>.tmp}, open for writing. Named from a counter,
+     * not by {@link Files#createTempFile} (a {@code SecureRandom} draw per file: a tenth of the checkpoint thread's
+     * time with 200 connections); created with {@code CREATE_NEW}, so a name left by an earlier process is skipped,
+     * never written into.
+     */
+    private record Temporary(Path path, FileChannel channel) {
+        static Temporary create(Path dir, Path target) throws IOException {
+            for (int attempt = 0; ; attempt++) {
+                Path tmp = dir.resolve("." + target.getFileName() + "."
+                        + Long.toUnsignedString(TEMPORARY.getAndIncrement(), 36) + ".tmp");
+                try {
+                    return new Temporary(tmp, FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE));
+                } catch (FileAlreadyExistsException e) {
+                    if (attempt >= 100) {
+                        throw e;
+                    }
+                    TEMPORARY.set(ThreadLocalRandom.current().nextLong()); // another process's names: go elsewhere
+                }
+            }
+        }
     }
 
     private static void move(Path tmp, Path target) throws IOException {
