@@ -99,6 +99,7 @@ public final class IcwsBindings {
         registry.bind("icwsMessages", new IcwsMessages());
         registry.bind("changeFormats", new ChangeFormats());
         registry.bind("fileTargetSync", new io.icws.licenses.notify.FileTargetSync());
+        registry.bind(io.icws.licenses.notify.FileMessages.BEAN, new io.icws.licenses.notify.FileMessages());
         if (settings.targets().jms()) {
             JmsTarget.bind(context, settings.targets(), secrets);
         }

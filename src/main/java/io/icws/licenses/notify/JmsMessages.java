@@ -1,32 +1,21 @@
 package io.icws.licenses.notify;
 
-import java.util.Map;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.icws.licenses.state.LicenseChangeEvent;
-import org.apache.camel.Message;
 
 /**
- * Makes the JMS message of one change (bean {@code icwsJmsMessages}, the step before {@code to jms:} in the JMS
- * target's split): the CloudEvents JSON document as the text, and as the only headers (JMS string properties,
- * for selectors) {@code license} and {@code user} ({@link ChangeFormats#licenseHeader} /
- * {@link ChangeFormats#userHeader}: sanitised, bounded), {@code changeType} and {@code eventId}. Every other
- * header is dropped, so nothing else becomes a property.
- *
- * <p>One method call instead of four header steps and a {@code marshal}: the route ran two bean expressions, two
- * simple expressions and Camel's Jackson data format per event, and camel-jms then read the marshalled bytes back
- * into a string for the text message. The JSON is the one {@code marshal: json} wrote (a plain
- * {@link ObjectMapper}: the event is a record whose annotations say it all), written as a string by one
- * {@link ObjectWriter} reused for every event.
+ * What the JMS message of one change holds ({@link JmsBatchSender} makes it): the CloudEvents JSON document as
+ * the text, and as the only properties (JMS string properties, for selectors) {@code license} and {@code user}
+ * ({@link ChangeFormats#licenseHeader} / {@link ChangeFormats#userHeader}: sanitised, bounded),
+ * {@code changeType} and {@code eventId}. The JSON is the one {@code marshal: json} writes (a plain
+ * {@link ObjectMapper}: the event is a record whose annotations say it all), the same as the file target's,
+ * written by one {@link ObjectWriter} reused for every event.
  *
  * <p>Stateless and thread-safe.
  */
 public final class JmsMessages {
-
-    /** Registry name of the bean the JMS target's route names. */
-    public static final String BEAN = "icwsJmsMessages";
 
     private final ObjectWriter writer;
     private final ChangeFormats formats;
@@ -41,13 +30,11 @@ public final class JmsMessages {
     }
 
     /**
-     * Turns the message (its body the event) into the JMS message of the event: the JSON text as the body, the
-     * four properties as the only headers.
+     * Whether this can be sent: an event with its data.
      *
-     * @throws IllegalArgumentException when the body is not an event with its data (refused: nothing to send)
+     * @throws IllegalArgumentException when it is not (refused: nothing to send)
      */
-    public void prepare(Message message) throws JsonProcessingException {
-        Object body = message.getBody();
+    public LicenseChangeEvent check(Object body) {
         if (!(body instanceof LicenseChangeEvent event)) {
             throw new IllegalArgumentException("The JMS target takes a license change event, not "
                     + (body == null ? "null" : body.getClass().getName()));
@@ -56,14 +43,22 @@ public final class JmsMessages {
             throw new IllegalArgumentException("License change event " + formats.headerValue(event.id())
                     + " carries no data");
         }
-        String text = writer.writeValueAsString(event);
-        Map<String, Object> headers = message.getHeaders();
-        headers.clear();
-        headers.put("license", formats.licenseHeader(event));
-        headers.put("user", formats.userHeader(event));
-        headers.put("changeType", event.data().changeType());
-        headers.put("eventId", event.id());
-        message.setBody(text);
+        return event;
+    }
+
+    /** The text of the message: the event's CloudEvents JSON document. */
+    public String text(LicenseChangeEvent event) throws JsonProcessingException {
+        return writer.writeValueAsString(event);
+    }
+
+    /** The property {@code license}. */
+    public String license(LicenseChangeEvent event) {
+        return formats.licenseHeader(event);
+    }
+
+    /** The property {@code user}. */
+    public String user(LicenseChangeEvent event) {
+        return formats.userHeader(event);
     }
 
     @Override

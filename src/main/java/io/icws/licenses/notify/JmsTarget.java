@@ -19,11 +19,11 @@ import org.springframework.jms.connection.JmsTransactionManager;
  *
  * <p>The route sends a batch of events in one local JMS transaction: {@code transacted} with the policy
  * {@code icwsJmsTransaction} ({@link JmsBatchTransaction} over a Spring {@link JmsTransactionManager} on this
- * factory; camel-jms brings spring-jms), then per event of the batch its message ({@link JmsMessages}, bean
- * {@code icwsJmsMessages}) and one {@code to jms:}. The transaction manager binds one transacted session to the thread; camel-jms's template sends on it
- * and leaves the commit to the manager, which commits once at the end of the route (one broker round trip and
- * one journal sync for the batch) or rolls back when any send failed: the batch is on the queue whole or not at
- * all. A host that binds its own {@code icwsJmsTransaction} keeps it.
+ * factory; camel-jms brings spring-jms), then the bean {@code icwsJmsSender} ({@link JmsBatchSender}), which
+ * sends one message per event ({@link JmsMessages}) on the session the manager bound to the thread and leaves the
+ * commit to the manager: committed once at the end of the route (one broker round trip and one journal sync for
+ * the batch), or rolled back when any send failed: the batch is on the queue whole or not at all. A host that
+ * binds its own {@code icwsJmsTransaction} or {@code icwsJmsSender} keeps it.
  */
 public final class JmsTarget {
 
@@ -39,7 +39,7 @@ public final class JmsTarget {
 
     public static void bind(CamelContext context, IcwsSettings.Targets targets, Secrets secrets) throws Exception {
         if (context.getRegistry().lookupByName(CONNECTION_FACTORY) != null) {
-            bindTransaction(context);
+            bindTransaction(context, targets.jmsDestination());
             return;
         }
         String url = targets.jmsBrokerUrl();
@@ -70,6 +70,7 @@ public final class JmsTarget {
                     + "Artemis client accepts (" + e.getMessage() + ")");
         }
         bindReusing(context, artemis);
+        bindTransaction(context, targets.jmsDestination());
     }
 
     /**
@@ -79,7 +80,6 @@ public final class JmsTarget {
     public static void bindReusing(CamelContext context, ConnectionFactory factory) throws Exception {
         CachingConnectionFactory caching = (CachingConnectionFactory) reusing(factory);
         context.getRegistry().bind(CONNECTION_FACTORY, caching);
-        bindTransaction(context);
         context.addService(new org.apache.camel.support.service.ServiceSupport() {
             @Override
             protected void doStop() {
@@ -90,20 +90,21 @@ public final class JmsTarget {
 
     /**
      * Binds {@code icwsJmsTransaction} (unless bound already): local JMS transactions on the bound
-     * {@code icwsJmsConnectionFactory}, one per exchange of the JMS target's route; and {@code icwsJmsMessages}
-     * ({@link JmsMessages}, unless bound), which makes each event's message.
+     * {@code icwsJmsConnectionFactory}, one per exchange of the JMS target's route; and {@code icwsJmsSender}
+     * ({@link JmsBatchSender} to the queue {@code destination}, unless bound), which sends the exchange's events
+     * on the transaction's session.
      */
-    public static void bindTransaction(CamelContext context) {
-        if (context.getRegistry().lookupByName(JmsMessages.BEAN) == null) {
-            context.getRegistry().bind(JmsMessages.BEAN, new JmsMessages());
-        }
-        if (context.getRegistry().lookupByName(TRANSACTION) != null) {
-            return;
-        }
+    public static void bindTransaction(CamelContext context, String destination) {
         ConnectionFactory factory = context.getRegistry().lookupByNameAndType(CONNECTION_FACTORY,
                 ConnectionFactory.class);
         if (factory == null) {
             throw new IllegalStateException("No " + CONNECTION_FACTORY + " bound for the JMS target's transactions");
+        }
+        if (context.getRegistry().lookupByName(JmsBatchSender.BEAN) == null) {
+            context.getRegistry().bind(JmsBatchSender.BEAN, new JmsBatchSender(factory, destination, new JmsMessages()));
+        }
+        if (context.getRegistry().lookupByName(TRANSACTION) != null) {
+            return;
         }
         JmsTransactionManager manager = new JmsTransactionManager(factory);
         manager.afterPropertiesSet();

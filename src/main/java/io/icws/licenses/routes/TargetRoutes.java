@@ -1,6 +1,5 @@
 package io.icws.licenses.routes;
 
-import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 
@@ -28,33 +27,30 @@ public class TargetRoutes extends RouteBuilder {
         // and their folder are forced to disk before the outbox moves past the events (camel-file's forceWrites does
         // neither). Up to icws.notify.file.batch-size pending events come in one exchange (a list): each is written
         // in the split, whose aggregation strategy (fileTargetSync) collects the names written; then all of them are
-        // forced at once and the folder once. An event is a few hundred bytes: a 4 KiB write buffer, not Camel's
+        // forced at once and the folder once. Each event's document and name are made by one bean call
+        // (icwsFileMessages.prepare). An event is a few hundred bytes: a 4 KiB write buffer, not Camel's
         // default 128 KiB.
         from("icws-outbox:file" + REDELIVERY + "&batchSize={{icws.notify.file.batch-size}}").routeId("notify-file")
                 .routeConfigurationId("icws-target")
                 .precondition("{{icws.notify.file.enabled}}")
                 .split(simple("${body}")).stopOnException().aggregationStrategy("fileTargetSync")
-                    .setHeader(Exchange.FILE_NAME, method("changeFormats", "fileName"))
-                    .marshal().json()
+                    .bean("icwsFileMessages", "prepare") // the JSON document; its name in CamelFileName
                     .to("file:{{icws.notify.file.directory}}?tempPrefix=.writing-&bufferSize=4096")
                 .end()
                 .bean("fileTargetSync", "forceAll");
 
         // A persistent JMS text message per change (the CloudEvents JSON); license, user, changeType and eventId
-        // as properties for selectors, all made by one bean call (icwsJmsMessages.prepare) per event. Up to
-        // icws.notify.jms.batch-size pending events come in one exchange (a list) and are sent in one local JMS
-        // transaction (icwsJmsTransaction), committed once: the batch is on the queue whole or not at all. A broker
-        // that is down holds the batch (sent again whole, same ids); a refused batch is sent again one event at a
-        // time, so only the event refused goes to the dead letters.
+        // as properties for selectors. Up to icws.notify.jms.batch-size pending events come in one exchange (a list)
+        // and are sent in one local JMS transaction (icwsJmsTransaction), committed once: the batch is on the queue
+        // whole or not at all. The bean icwsJmsSender sends them all on the transaction's session to
+        // icws.notify.jms.destination (one exchange for the batch: a split with a camel-jms "to" per event took twice
+        // the time). A broker that is down holds the batch (sent again whole, same ids); a refused batch is sent
+        // again one event at a time, so only the event refused goes to the dead letters.
         from("icws-outbox:jms" + REDELIVERY + "&batchSize={{icws.notify.jms.batch-size}}").routeId("notify-jms")
                 .routeConfigurationId("icws-target")
                 .precondition("{{icws.notify.jms.enabled}}")
                 .transacted("icwsJmsTransaction")
-                .split(simple("${body}")).stopOnException()
-                    .bean("icwsJmsMessages", "prepare") // the JSON text; license, user, changeType, eventId
-                    .to("jms:queue:{{icws.notify.jms.destination}}?connectionFactory=#icwsJmsConnectionFactory"
-                            + "&deliveryPersistent=true&jmsMessageType=Text")
-                .end();
+                .bean("icwsJmsSender", "send");
 
         // A plain-text alert for the change types in icws.notify.email.changes.
         from("icws-outbox:email" + REDELIVERY).routeId("notify-email").routeConfigurationId("icws-target")

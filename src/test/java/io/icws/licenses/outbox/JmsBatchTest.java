@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.app.EmbeddedJmsBroker;
-import io.icws.licenses.notify.JmsMessages;
+import io.icws.licenses.notify.JmsBatchSender;
 import io.icws.licenses.notify.JmsTarget;
 import io.icws.licenses.routes.IcwsErrorHandling;
 import io.icws.licenses.state.LicenseChangeEvent;
@@ -25,6 +25,7 @@ import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -43,9 +44,11 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The JMS target takes its queue in batches ({@code batchSize}): a batch goes in one local JMS transaction
- * ({@code transacted} with {@link JmsTarget#TRANSACTION}, then per event inside a split its message made by
- * {@link JmsMessages} and one {@code to jms:}, as the target routes have it), committed once. A real ActiveMQ Artemis broker on loopback, a real outbox and dead
- * letters; the broker's sessions are watched for commits and rollbacks.
+ * ({@code transacted} with {@link JmsTarget#TRANSACTION}, then {@link JmsBatchSender} sends one message per event
+ * on the transaction's session, as the target routes have it), committed once. A real ActiveMQ Artemis broker on
+ * loopback, a real outbox and dead letters; the client's sessions are watched for commits and rollbacks, and its
+ * producers for each send (where a test makes the broker go away, or refuses a message as a broker would:
+ * {@code MessageFormatException}).
  */
 class JmsBatchTest {
 
@@ -84,28 +87,32 @@ class JmsBatchTest {
         outbox.stop();
     }
 
+    /** What a test does at each send of the target's producers (before the message goes to the broker). */
+    private interface OnSend {
+        void sending(Message message) throws Exception;
+    }
+
+    private OnSend onSend = message -> { };
+
     /**
-     * The JMS target as the routes have it (headers and JSON text from {@link JmsMessages}, persistent text
-     * message), with a step before each message is made that the test chooses (its body the event).
+     * The JMS target as the routes have it (one transaction per exchange, {@link JmsBatchSender} sends the
+     * batch), with a step the test chooses before the sender (the exchange's body the batch).
      */
-    private void startTarget(Processor beforeEachSend) throws Exception {
+    private void startTarget(Processor beforeSending) throws Exception {
         context = new DefaultCamelContext();
         context.getRegistry().bind(OutboxComponent.OUTBOX_BEAN, outbox);
         context.getRegistry().bind(OutboxComponent.DEAD_LETTERS_BEAN, deadLetters);
         JmsTarget.bindReusing(context, watched(new ActiveMQConnectionFactory(
                 "tcp://127.0.0.1:" + port + "?reconnectAttempts=0&retryInterval=50&callTimeout=2000")));
+        JmsTarget.bindTransaction(context, "changes");
         context.addRoutes(new IcwsErrorHandling());
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
                 from("icws-outbox:jms" + OPTIONS).routeId("notify-jms").routeConfigurationId("icws-target")
                         .transacted(JmsTarget.TRANSACTION)
-                        .split(simple("${body}")).stopOnException()
-                            .process(beforeEachSend)
-                            .bean(JmsMessages.BEAN, "prepare")
-                            .to("jms:queue:changes?connectionFactory=#" + JmsTarget.CONNECTION_FACTORY
-                                    + "&deliveryPersistent=true&jmsMessageType=Text")
-                        .end();
+                        .process(beforeSending)
+                        .bean(JmsBatchSender.BEAN, "send");
             }
         });
         context.start();
@@ -116,8 +123,9 @@ class JmsBatchTest {
         List<LicenseChangeEvent> events = append(IntStream.rangeClosed(1, 50).mapToObj(i -> "I3_" + i)
                 .toArray(String[]::new));
         AtomicInteger sends = new AtomicInteger();
+        onSend = message -> sends.incrementAndGet();
 
-        startTarget(e -> sends.incrementAndGet());
+        startTarget(e -> { });
 
         await().atMost(Duration.ofSeconds(20)).until(() -> delivered() == 50);
         assertThat(receiveAll(50)).containsExactlyElementsOf(ids(events));
@@ -133,6 +141,7 @@ class JmsBatchTest {
         List<LicenseChangeEvent> events = append("I3_A", "I3_\r\nB\u0000");
 
         startTarget(e -> e.getMessage().setHeader("Unwanted", "not a property"));
+        // (a header on the exchange never becomes a property: the messages are made from the events alone)
 
         await().atMost(Duration.ofSeconds(20)).until(() -> delivered() == 2);
         List<Message> messages = receiveMessages(2);
@@ -141,7 +150,7 @@ class JmsBatchTest {
             Message message = messages.get(i);
             assertThat(message).isInstanceOf(TextMessage.class);
             assertThat(message.getJMSDeliveryMode()).isEqualTo(jakarta.jms.DeliveryMode.PERSISTENT);
-            // the document marshal: json wrote (a plain ObjectMapper), byte for byte
+            // the document marshal: json writes (a plain ObjectMapper), byte for byte
             assertThat(((TextMessage) message).getText()).isEqualTo(mapper.writeValueAsString(event));
             assertThat(message.getStringProperty("eventId")).isEqualTo(event.id());
             assertThat(message.getStringProperty("user")).isEqualTo("agent1");
@@ -170,11 +179,12 @@ class JmsBatchTest {
         AtomicInteger sends = new AtomicInteger();
         AtomicBoolean stopped = new AtomicBoolean();
         // the broker goes away after the third event of the first batch was sent (not committed)
-        startTarget(e -> {
+        onSend = message -> {
             if (sends.incrementAndGet() == 4 && stopped.compareAndSet(false, true)) {
                 broker.stop();
             }
-        });
+        };
+        startTarget(e -> { });
 
         await().atMost(Duration.ofSeconds(30)).until(() -> attempts() >= 5);
         assertThat(health().get("state")).isEqualTo("outage");
@@ -195,13 +205,14 @@ class JmsBatchTest {
     void anEventRefusedInsideABatchGoesAloneToTheDeadLettersAndTheOthersArriveOnce() throws Exception {
         List<LicenseChangeEvent> events = append("I3_A", "I3_B", "I3_BAD", "I3_D", "I3_E");
         AtomicInteger triesOfTheBadOne = new AtomicInteger();
-        startTarget(e -> {
-            LicenseChangeEvent event = e.getMessage().getBody(LicenseChangeEvent.class);
-            if (event.license().equals("I3_BAD")) {
+        // as a broker refuses a message it cannot take: a JMS MessageFormatException at the send
+        onSend = message -> {
+            if (message.getStringProperty("license").equals("I3_BAD")) {
                 triesOfTheBadOne.incrementAndGet();
-                throw new TargetRefusedException("the broker refused " + event.license() + " (too large)");
+                throw new jakarta.jms.MessageFormatException("the broker refused I3_BAD (too large)");
             }
-        });
+        };
+        startTarget(e -> { });
 
         await().atMost(Duration.ofSeconds(20)).until(() -> delivered() == 4 && deadLettered() == 1);
         // A and B were sent in the batch that was rolled back, then once more one by one: on the queue once each
@@ -317,7 +328,22 @@ class JmsBatchTest {
                     } else if (method.getName().equals("rollback")) {
                         rollbacks.incrementAndGet();
                     }
-                    return invoke(session, method, args);
+                    Object result = invoke(session, method, args);
+                    return result instanceof MessageProducer p ? watched(p) : result;
+                });
+    }
+
+    private MessageProducer watched(MessageProducer producer) {
+        return (MessageProducer) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MessageProducer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("send") && args != null) {
+                        for (Object arg : args) {
+                            if (arg instanceof Message message) {
+                                onSend.sending(message);
+                            }
+                        }
+                    }
+                    return invoke(producer, method, args);
                 });
     }
 

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icws.licenses.notify.ChangeFormats;
+import io.icws.licenses.notify.FileMessages;
 import io.icws.licenses.notify.FileTargetSync;
 import io.icws.licenses.outbox.DeadLetters;
 import io.icws.licenses.outbox.FileOutbox;
@@ -193,6 +194,7 @@ class FileTargetRouteTest {
                 new DeadLetters(folder.resolve("dead-letter"), new ObjectMapper(), outbox, Clock.systemUTC()));
         context.getRegistry().bind("changeFormats", new ChangeFormats());
         context.getRegistry().bind("fileTargetSync", sync);
+        context.getRegistry().bind(FileMessages.BEAN, new FileMessages());
         if (dsl.equals("yaml")) {
             for (String file : List.of("routes/icws-error-handling.yaml", "routes/license-targets.yaml")) {
                 PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveResource(context, "file:" + file));
