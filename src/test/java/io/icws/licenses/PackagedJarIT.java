@@ -210,4 +210,46 @@ class PackagedJarIT {
             sim.destroyForcibly();
         }
     }
+
+    /**
+     * The README's run command goes through {@code bin/icws-license-routes}: it starts the packaged jar with the
+     * arguments it was given and the JVM options of {@code JAVA_OPTS} (the README's way to the JIT's quick compiler
+     * only, {@code JAVA_OPTS=-XX:TieredStopAtLevel=1}). The JVM prints its final flags ({@code -XX:+PrintFlagsFinal}):
+     * that option is set from the command line; the simulator subcommand shows that the arguments reached the jar.
+     * ({@code java} on the PATH is this JVM's.)
+     */
+    @Test
+    void theRunCommandsScriptStartsTheJarWithItsArgumentsAndJavaOpts() throws Exception {
+        Path script = JarProcess.baseDir().resolve("bin/icws-license-routes");
+        ProcessBuilder pb = new ProcessBuilder("sh", script.toString(), "simulator", "--port", "0")
+                .redirectError(tmp.resolve("script-stderr.log").toFile());
+        pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator
+                + pb.environment().getOrDefault("PATH", ""));
+        pb.environment().put("JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+PrintFlagsFinal");
+        Process sim = pb.start();
+        try {
+            List<String> lines = new CopyOnWriteArrayList<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(sim.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            }, "script-stdout");
+            reader.setDaemon(true);
+            reader.start();
+
+            await("simulator base URL on stdout").atMost(FIRST_EVENT_TIMEOUT)
+                    .until(() -> lines.stream().map(String::trim).anyMatch(l -> SIMULATOR_URL.matcher(l).matches()));
+            assertThat(lines).filteredOn(l -> l.trim().startsWith("intx TieredStopAtLevel ")).singleElement(STRING)
+                    .matches("\\s*intx TieredStopAtLevel\\s+= 1\\s+\\{.*\\} \\{command line\\}");
+            sim.destroy();
+            assertThat(sim.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        } finally {
+            sim.destroyForcibly();
+        }
+    }
 }
