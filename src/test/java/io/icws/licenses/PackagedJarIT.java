@@ -179,19 +179,7 @@ class PackagedJarIT {
                 .redirectError(tmp.resolve("simulator-stderr.log").toFile());
         Process sim = pb.start();
         try {
-            List<String> lines = new CopyOnWriteArrayList<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(sim.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            }, "simulator-stdout");
-            reader.setDaemon(true);
-            reader.start();
+            List<String> lines = stdoutLines(sim, "simulator-stdout");
 
             String url = await("simulator base URL on stdout").atMost(FIRST_EVENT_TIMEOUT)
                     .until(() -> lines.stream().map(String::trim)
@@ -228,19 +216,7 @@ class PackagedJarIT {
         pb.environment().put("JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+PrintFlagsFinal");
         Process sim = pb.start();
         try {
-            List<String> lines = new CopyOnWriteArrayList<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(sim.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            }, "script-stdout");
-            reader.setDaemon(true);
-            reader.start();
+            List<String> lines = stdoutLines(sim, "script-stdout");
 
             await("simulator base URL on stdout").atMost(FIRST_EVENT_TIMEOUT)
                     .until(() -> lines.stream().map(String::trim).anyMatch(l -> SIMULATOR_URL.matcher(l).matches()));
@@ -251,5 +227,23 @@ class PackagedJarIT {
         } finally {
             sim.destroyForcibly();
         }
+    }
+
+    /** The process's standard output, line by line as it comes (read on a daemon thread). */
+    private static List<String> stdoutLines(Process process, String threadName) {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, threadName);
+        reader.setDaemon(true);
+        reader.start();
+        return lines;
     }
 }
