@@ -1,8 +1,6 @@
 package io.icws.licenses.notify;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import io.icws.licenses.state.LicenseChangeEvent;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -15,8 +13,8 @@ import org.apache.camel.Message;
  * <p>One method call instead of a bean expression and {@code marshal: json}: Camel's data format wrote into an
  * output stream builder that looks the route up among all routes of the context for its stream-caching setting
  * (one lookup per event, one copy of the route list each: with 1,000 connections, 1,000 routes), then the body
- * was a stream cache camel-file read back. The JSON is the one {@code marshal: json} wrote (a plain
- * {@link ObjectMapper}: the event is a record whose annotations say it all), the same as the JMS target's text.
+ * was a stream cache camel-file read back. The JSON is the one {@code marshal: json} wrote
+ * ({@link EventDocuments}), the same as the JMS target's text.
  *
  * <p>Stateless and thread-safe.
  */
@@ -25,17 +23,7 @@ public final class FileMessages {
     /** Registry name of the bean the file target's route names. */
     public static final String BEAN = "icwsFileMessages";
 
-    private final ObjectWriter writer;
-    private final ChangeFormats formats;
-
-    public FileMessages() {
-        this(new ObjectMapper(), new ChangeFormats());
-    }
-
-    public FileMessages(ObjectMapper mapper, ChangeFormats formats) {
-        this.writer = mapper.writerFor(LicenseChangeEvent.class);
-        this.formats = formats;
-    }
+    private final ChangeFormats formats = new ChangeFormats();
 
     /**
      * Turns the message (its body the event) into the file of the event: the JSON document as the body, its file
@@ -44,13 +32,9 @@ public final class FileMessages {
      * @throws IllegalArgumentException when the body is not an event (refused: nothing to write)
      */
     public void prepare(Message message) throws JsonProcessingException {
-        Object body = message.getBody();
-        if (!(body instanceof LicenseChangeEvent event)) {
-            throw new IllegalArgumentException("The file target takes a license change event, not "
-                    + (body == null ? "null" : body.getClass().getName()));
-        }
+        LicenseChangeEvent event = EventDocuments.event(message.getBody(), "file");
         message.setHeader(Exchange.FILE_NAME, formats.fileName(event));
-        message.setBody(writer.writeValueAsBytes(event));
+        message.setBody(EventDocuments.bytes(event));
     }
 
     @Override

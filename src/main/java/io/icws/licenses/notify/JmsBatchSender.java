@@ -1,6 +1,7 @@
 package io.icws.licenses.notify;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -20,8 +21,10 @@ import org.springframework.jms.core.JmsTemplate;
  * the transaction that step began, through one producer. The transaction manager commits once when the route is
  * done, or rolls back when a send failed: the batch is on the queue whole or not at all.
  *
- * <p>Each message is {@link JmsMessages}'s: the CloudEvents JSON document as the text and the four properties
- * {@code license}, {@code user}, {@code changeType}, {@code eventId}, nothing else.
+ * <p>Each message: the CloudEvents JSON document as the text ({@link EventDocuments}, the file target's too), and
+ * as the only properties (JMS string properties, for selectors) {@code license} and {@code user}
+ * ({@link ChangeFormats#licenseHeader} / {@link ChangeFormats#userHeader}: sanitised, bounded), {@code changeType}
+ * and {@code eventId}; nothing of the exchange's headers.
  *
  * <p>Why a bean and not a split with a {@code to jms:} per event (what the target was before): camel-jms is made
  * for one exchange, one message. Per event the split copied the exchange and ran its steps, and camel-jms looked
@@ -43,14 +46,14 @@ public final class JmsBatchSender {
 
     private final JmsTemplate template;
     private final String destination;
-    private final JmsMessages messages;
+    private final ChangeFormats formats = new ChangeFormats();
 
     /**
      * @param factory     the target's connection factory (the one the transaction manager of
      *                    {@code icwsJmsTransaction} is on, so the transaction's session is found)
      * @param destination the queue, {@code icws.notify.jms.destination}
      */
-    public JmsBatchSender(ConnectionFactory factory, String destination, JmsMessages messages) {
+    public JmsBatchSender(ConnectionFactory factory, String destination) {
         if (destination == null || destination.isBlank()) {
             throw new IllegalArgumentException("The JMS target needs a queue name (icws.notify.jms.destination)");
         }
@@ -58,7 +61,6 @@ public final class JmsBatchSender {
         // with no transaction of the route's (a host that calls this bean bare), the batch is its own transaction
         this.template.setSessionTransacted(true);
         this.destination = destination;
-        this.messages = messages;
     }
 
     /**
@@ -67,14 +69,18 @@ public final class JmsBatchSender {
      * @throws IllegalArgumentException when something in the body is not an event with its data (refused)
      */
     public void send(@Body Object body) throws JsonProcessingException {
-        List<?> events = body instanceof List<?> list ? list : java.util.Collections.singletonList(body);
+        List<?> events = body instanceof List<?> list ? list : Collections.singletonList(body);
         // every message's content made first: an event that cannot be sent is refused before anything is sent
         List<LicenseChangeEvent> checked = new ArrayList<>(events.size());
         List<String> texts = new ArrayList<>(events.size());
         for (Object event : events) {
-            LicenseChangeEvent e = messages.check(event);
+            LicenseChangeEvent e = EventDocuments.event(event, "JMS");
+            if (e.data() == null) {
+                throw new IllegalArgumentException("License change event " + formats.headerValue(e.id())
+                        + " carries no data");
+            }
             checked.add(e);
-            texts.add(messages.text(e));
+            texts.add(EventDocuments.text(e));
         }
         template.execute((Session session) -> {
             MessageProducer producer = session.createProducer(session.createQueue(destination));
@@ -92,8 +98,8 @@ public final class JmsBatchSender {
 
     private TextMessage message(Session session, LicenseChangeEvent event, String text) throws JMSException {
         TextMessage message = session.createTextMessage(text);
-        message.setStringProperty("license", messages.license(event));
-        message.setStringProperty("user", messages.user(event));
+        message.setStringProperty("license", formats.licenseHeader(event));
+        message.setStringProperty("user", formats.userHeader(event));
         message.setStringProperty("changeType", event.data().changeType());
         message.setStringProperty("eventId", event.id());
         return message;

@@ -14,8 +14,8 @@ import org.springframework.transaction.TransactionStatus;
 /**
  * The policy of the JMS target's {@code transacted} step (bean {@code icwsJmsTransaction}): the rest of the route
  * runs in one local JMS transaction of Spring's {@link org.springframework.jms.connection.JmsTransactionManager},
- * which binds one transacted session to the thread; camel-jms sends every message of the batch on it and leaves
- * the commit to the manager. Committed once when the route took the exchange; rolled back when anything in it
+ * which binds one transacted session to the thread; {@link JmsBatchSender} sends every message of the batch on it
+ * and leaves the commit to the manager. Committed once when the route took the exchange; rolled back when anything in it
  * failed, the failure left on the exchange for the outbox to classify (outage or refusal).
  *
  * <p>Why not camel-spring's {@code SpringTransactionPolicy}: it installs its own transaction error handler in
@@ -41,7 +41,7 @@ public final class JmsBatchTransaction implements TransactedPolicy {
     public Processor wrap(Route route, Processor processor) {
         AsyncProcessor steps = AsyncProcessorConverterHelper.convert(processor);
         return exchange -> {
-            // Spring's transactions are bound to the thread: every step (the split too) runs on this one
+            // Spring's transactions are bound to the thread: every step of the route runs on this one
             exchange.getExchangeExtension().setTransacted(true);
             TransactionStatus status;
             try {

@@ -20,7 +20,7 @@ import org.springframework.jms.connection.JmsTransactionManager;
  * <p>The route sends a batch of events in one local JMS transaction: {@code transacted} with the policy
  * {@code icwsJmsTransaction} ({@link JmsBatchTransaction} over a Spring {@link JmsTransactionManager} on this
  * factory; camel-jms brings spring-jms), then the bean {@code icwsJmsSender} ({@link JmsBatchSender}), which
- * sends one message per event ({@link JmsMessages}) on the session the manager bound to the thread and leaves the
+ * sends one message per event on the session the manager bound to the thread and leaves the
  * commit to the manager: committed once at the end of the route (one broker round trip and one journal sync for
  * the batch), or rolled back when any send failed: the batch is on the queue whole or not at all. A host that
  * binds its own {@code icwsJmsTransaction} or {@code icwsJmsSender} keeps it.
@@ -101,7 +101,7 @@ public final class JmsTarget {
             throw new IllegalStateException("No " + CONNECTION_FACTORY + " bound for the JMS target's transactions");
         }
         if (context.getRegistry().lookupByName(JmsBatchSender.BEAN) == null) {
-            context.getRegistry().bind(JmsBatchSender.BEAN, new JmsBatchSender(factory, destination, new JmsMessages()));
+            context.getRegistry().bind(JmsBatchSender.BEAN, new JmsBatchSender(factory, destination));
         }
         if (context.getRegistry().lookupByName(TRANSACTION) != null) {
             return;
