@@ -1,9 +1,12 @@
 package io.icws.licenses.icws;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +17,9 @@ import io.icws.licenses.support.SafeText;
  * Reads what the server sends — the array a poll returns, or the data of one server-sent event (one message,
  * or an array of them): splits it into single messages, names each message's {@code __type}, and turns license
  * messages into {@link LicenseMessage}. Anything that does not fit is a {@link MalformedMessageException} with
- * the reason, which the routes send to the dead letters whole. Stateless and thread-safe.
+ * the reason, which the routes send to the dead letters whole. Thread-safe; its one state is a per-thread memo of
+ * the message read last, so that the route's steps for one message ({@link #type}, then {@link #licenseMessage})
+ * read its JSON once.
  */
 public class IcwsMessages {
 
@@ -40,6 +45,10 @@ public class IcwsMessages {
         if (body == null) {
             return List.of();
         }
+        List<String> objects = arrayOfObjects(body);
+        if (objects != null) {
+            return objects;
+        }
         JsonNode json;
         try {
             json = mapper.readTree(body);
@@ -53,9 +62,38 @@ public class IcwsMessages {
         json.forEach(node -> messages.add(node.toString()));
         return messages;
     }
+
+    /**
+     * The usual answer, a JSON array of objects and nothing after it, read as tokens: each object's text exactly as
+     * it came (no tree, no writing it out again). Null when the body is anything else (a value that is not an
+     * object, broken JSON, trailing text): {@link #split} then reads it as a tree.
+     */
+    private List<String> arrayOfObjects(String body) {
+        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_ARRAY) {
+                return null;
+            }
+            List<String> messages = new ArrayList<>();
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.START_OBJECT) {
+                long start = parser.currentTokenLocation().getCharOffset();
+                parser.skipChildren();
+                long end = parser.currentLocation().getCharOffset();
+                if (start < 0 || end <= start || end > body.length()) {
+                    return null;
+                }
+                messages.add(body.substring((int) start, (int) end));
+            }
+            return token == JsonToken.END_ARRAY && parser.nextToken() == null ? messages : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** The message's {@code __type}, or an empty string when it has none; not an object: malformed. */
     public String type(String message) {
         JsonNode json = read(message, "a message");
+        lastRead.set(new Read(message, json));
         if (!json.isObject()) {
             throw new MalformedMessageException("a message is not a JSON object but " + json.getNodeType());
         }
@@ -78,7 +116,7 @@ public class IcwsMessages {
      *                                   a boolean
      */
     public LicenseMessage licenseMessage(String message) {
-        JsonNode json = read(message, "a license message");
+        JsonNode json = readRemembered(message, "a license message");
         if (!json.isObject()) {
             throw new MalformedMessageException("license message: not a JSON object but " + json.getNodeType());
         }
@@ -167,6 +205,24 @@ public class IcwsMessages {
     public String subscriptionError(String message) {
         JsonNode error = read(message, "a subscription state message").get("error");
         return error == null || error.isNull() ? "" : error.toString();
+    }
+
+    /** The message this thread read last in {@link #type}, and its JSON (read only, never changed). */
+    private record Read(String text, JsonNode json) {
+    }
+
+    private final ThreadLocal<Read> lastRead = new ThreadLocal<>();
+
+    /** As {@link #read}, but the JSON {@link #type} read from this very string on this thread is taken again. */
+    private JsonNode readRemembered(String text, String what) {
+        Read last = lastRead.get();
+        if (last != null) {
+            lastRead.remove();
+            if (last.text() == text) {
+                return last.json();
+            }
+        }
+        return read(text, what);
     }
 
     private JsonNode read(String text, String what) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -85,23 +87,69 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
      */
     public static LicenseChangeEvent of(String epoch, String server, String user, LicenseChange change,
                                         Map<String, Boolean> snapshot, Instant time) {
-        require(epoch, "epoch");
         require(server, "server");
         require(user, "user");
-        require(change, "change");
-        require(time, "time");
-        require(change.license(), "change.license");
-        require(change.type(), "change.type");
-        String changeType = change.type().value();
-        String id = stableId(epoch, server, user, change.license(), change.sequence(), change.type());
-        String source = "icws://" + percentEncode(server, ":[]") + "/" + percentEncode(user, "");
-        Map<String, Boolean> snap = snapshot == null
-                ? Collections.emptyMap()
-                : Collections.unmodifiableMap(new TreeMap<>(snapshot));
-        Data data = new Data(server, user, change.license(), change.assigned(),
-                change.type() == ChangeType.OBSERVED ? null : change.previouslyAssigned(), snap, changeType);
-        return new LicenseChangeEvent(SPEC_VERSION, id, source, TYPE_PREFIX + changeType,
-                RFC3339_MILLIS.format(time), DATA_CONTENT_TYPE, data);
+        return new Maker(server, user).of(epoch, change, snapshot == null ? Collections.emptyMap()
+                : Collections.unmodifiableMap(new TreeMap<>(snapshot)), time);
+    }
+
+    /**
+     * Makes the events of one server and user exactly as {@link #of(String, String, String, LicenseChange, Map,
+     * Instant)} does, with what repeats from one event to the next made once: the source, the digest of the id,
+     * the text of the last time. A burst of thousands of changes makes thousands of events. Not thread-safe: one
+     * per {@link LicenseTracker}, used under its lock.
+     */
+    public static final class Maker {
+        private final String server;
+        private final String user;
+        private final String source;
+        private final MessageDigest md5;
+        private long lastMillis = Long.MIN_VALUE;
+        private String lastTime;
+
+        /** @throws IllegalArgumentException when server or user is null */
+        public Maker(String server, String user) {
+            require(server, "server");
+            require(user, "user");
+            this.server = server;
+            this.user = user;
+            this.source = "icws://" + percentEncode(server, ":[]") + "/" + percentEncode(user, "");
+            try {
+                this.md5 = MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("MD5 is missing from this JVM", e); // every Java SE has it
+            }
+        }
+
+        /**
+         * The event of one change.
+         *
+         * @param snapshot the view after the change, sorted by name and not to be changed afterwards (taken as is)
+         * @throws IllegalArgumentException when epoch, change, snapshot or time is null
+         */
+        public LicenseChangeEvent of(String epoch, LicenseChange change, Map<String, Boolean> snapshot, Instant time) {
+            require(epoch, "epoch");
+            require(change, "change");
+            require(snapshot, "snapshot");
+            require(time, "time");
+            require(change.license(), "change.license");
+            require(change.type(), "change.type");
+            String changeType = change.type().value();
+            String id = nameUuid(md5, idKey(epoch, server, user, change.license(), change.sequence(), change.type()));
+            Data data = new Data(server, user, change.license(), change.assigned(),
+                    change.type() == ChangeType.OBSERVED ? null : change.previouslyAssigned(), snapshot, changeType);
+            return new LicenseChangeEvent(SPEC_VERSION, id, source, TYPE_PREFIX + changeType, timeText(time),
+                    DATA_CONTENT_TYPE, data);
+        }
+
+        private String timeText(Instant time) {
+            long millis = time.toEpochMilli();
+            if (millis != lastMillis || lastTime == null) {
+                lastTime = RFC3339_MILLIS.format(time);
+                lastMillis = millis;
+            }
+            return lastTime;
+        }
     }
 
     /**
@@ -115,8 +163,27 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
     /** The deterministic event id of a change; see {@link #of(String, String, String, LicenseChange, Map, Instant)}. */
     public static String stableId(String epoch, String server, String user, String license, long sequence,
                                   ChangeType type) {
+        return UUID.nameUUIDFromBytes(idKey(epoch, server, user, license, sequence, type)).toString();
+    }
+
+    private static byte[] idKey(String epoch, String server, String user, String license, long sequence,
+                                ChangeType type) {
         String key = epoch + "\n" + server + "\n" + user + "\n" + license + "\n" + sequence + "\n" + type.value();
-        return UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8)).toString();
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@link UUID#nameUUIDFromBytes(byte[])} with a digest kept by the caller (getting one each time costs). */
+    private static String nameUuid(MessageDigest md5, byte[] name) {
+        byte[] hash = md5.digest(name);
+        hash[6] = (byte) ((hash[6] & 0x0f) | 0x30); // version 3
+        hash[8] = (byte) ((hash[8] & 0x3f) | 0x80); // IETF variant
+        long msb = 0;
+        long lsb = 0;
+        for (int i = 0; i < 8; i++) {
+            msb = (msb << 8) | (hash[i] & 0xff);
+            lsb = (lsb << 8) | (hash[i + 8] & 0xff);
+        }
+        return new UUID(msb, lsb).toString();
     }
 
     /** The change type, from {@code data.changeType} (or, failing that, from {@code type}). */

@@ -34,6 +34,7 @@ public final class LicenseTracker {
     private final String user;
     private final Path stateFile;
     private final Clock clock;
+    private LicenseChangeEvent.Maker events;
     private LicenseState committed;
     private LicenseState pending;
     private boolean pendingNeedsSave;
@@ -89,6 +90,13 @@ public final class LicenseTracker {
         this(null, server, user, null, null);
     }
 
+    private LicenseChangeEvent.Maker events() {
+        if (events == null) {
+            events = new LicenseChangeEvent.Maker(server, user);
+        }
+        return events;
+    }
+
     private static boolean matches(String recorded, String expected) {
         return recorded == null || recorded.equals(expected);
     }
@@ -118,11 +126,15 @@ public final class LicenseTracker {
         List<LicenseChange> changes = next.apply(isDelta, statuses);
         pending = next;
         pendingNeedsSave |= !changes.isEmpty() || !isDelta;
-        Map<String, Boolean> snapshot = next.snapshot();
+        if (changes.isEmpty()) {
+            LOG.debug("License message (isDelta={}, {} items): no change", isDelta, statuses.size());
+            return List.of();
+        }
+        Map<String, Boolean> snapshot = next.snapshot(); // sorted, unmodifiable: every event of the message shares it
         Instant now = clock.instant();
         List<LicenseChangeEvent> events = new ArrayList<>(changes.size());
         for (LicenseChange change : changes) {
-            events.add(LicenseChangeEvent.of(next.epoch(), server, user, change, snapshot, now));
+            events.add(events().of(next.epoch(), change, snapshot, now));
         }
         LOG.debug("License message (isDelta={}, {} items): {} change(s)", isDelta, statuses.size(), changes.size());
         return List.copyOf(events);

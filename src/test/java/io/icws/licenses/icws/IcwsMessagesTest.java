@@ -149,6 +149,33 @@ class IcwsMessagesTest {
     }
 
     @Test
+    void splitGivesEachObjectOfAnArrayAsItsTextCameAndTheRestAsATreeWouldRead() {
+        String first = "{ \"__type\" : \"t\", \"s\": \"a}],[{\\\"b\" }";
+        String second = "{\"n\":{\"deep\":[1,{\"x\":[]}]}}";
+        assertThat(messages.split("  [ " + first + " ,\n" + second + "]\n")).containsExactly(first, second);
+        assertThat(messages.type(messages.split("[" + first + "]").get(0))).isEqualTo("t");
+        // not all objects: each value as the tree prints it, so that type() names what it is
+        assertThat(messages.split("[{\"a\":1}, 2, \"x\"]")).containsExactly("{\"a\":1}", "2", "\"x\"");
+        // broken inside an object, or text after the array: the body whole, as before
+        assertThat(messages.split("[{\"a\":1},{\"b\":]")).containsExactly("[{\"a\":1},{\"b\":]");
+        assertThat(messages.split("[{\"a\":1}] x")).containsExactly("[{\"a\":1}] x");
+    }
+
+    @Test
+    void aLicenseMessageReadByTypeIsTheSameWhenItIsReadAgainAndAnotherTextIsReadAfresh() {
+        String message = "{" + TYPE + ",\"isDelta\":true,\"name\":\"I3_X\",\"isAssigned\":true}";
+        String other = "{" + TYPE + ",\"isDelta\":true,\"name\":\"I3_Y\",\"isAssigned\":false}";
+        messages.type(message);
+
+        assertThat(messages.licenseMessage(other).statuses().get(0).name()).isEqualTo("I3_Y");
+        messages.type(message);
+        assertThat(messages.licenseMessage(message).statuses().get(0).name()).isEqualTo("I3_X");
+        // an equal text that is another string is read afresh, and so is the same one read again
+        assertThat(messages.licenseMessage(new String(message)).statuses().get(0).name()).isEqualTo("I3_X");
+        assertThat(messages.licenseMessage(message).statuses().get(0).name()).isEqualTo("I3_X");
+    }
+
+    @Test
     void theServersWordsInAReasonAreOneLine() {
         // Jackson escapes control characters when it prints a value, but not a line separator
         assertThatThrownBy(() -> messages.licenseMessage("{" + TYPE + ",\"isDelta\":\"a\u2028forged line\","

@@ -99,6 +99,23 @@ class LicenseChangeEventTest {
     }
 
     @Test
+    void aMakerMakesTheSameEventsAsOfAlsoWithinOneMillisecondAndAcrossThem() {
+        LicenseChangeEvent.Maker maker = new LicenseChangeEvent.Maker("host/x@y:8018", "DOMAIN\\agent é");
+        Map<String, Boolean> snapshot = Map.of("I3_A", false);
+        LicenseChange first = new LicenseChange("I3_A", ChangeType.UNASSIGNED, false, true, 2);
+        LicenseChange second = new LicenseChange("I3_A", ChangeType.ASSIGNED, true, false, 3);
+        for (Instant time : new Instant[] {TIME, TIME.plusNanos(1_000), TIME.plusMillis(1), TIME.minusSeconds(86_400)}) {
+            for (LicenseChange change : new LicenseChange[] {first, second}) {
+                assertThat(maker.of("epoch-1", change, snapshot, time)).isEqualTo(
+                        LicenseChangeEvent.of("epoch-1", "host/x@y:8018", "DOMAIN\\agent é", change, snapshot, time));
+            }
+        }
+        assertThat(maker.of("epoch-1", first, snapshot, TIME.plusMillis(1)).time()).isEqualTo("2026-11-28T01:30:00.124Z");
+        assertThatThrownBy(() -> maker.of("epoch-1", first, null, TIME)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("snapshot");
+    }
+
+    @Test
     void sourcePercentEncodesUnsafeCharacters() {
         LicenseChangeEvent event = LicenseChangeEvent.of("epoch-1", "host/x@y:8018", "DOMAIN\\agent one/é?#",
                 new LicenseChange("I3_A", ChangeType.OBSERVED, true, null, 1), Map.of(), TIME);
