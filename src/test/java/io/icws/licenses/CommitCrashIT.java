@@ -23,6 +23,7 @@ import static org.awaitility.Awaitility.await;
 class CommitCrashIT extends JarTestSupport {
 
     private static final String LOCK_INTERVAL = "-Dicws.cluster.file.acquire-lock-interval=200";
+    private static final String CLIENT = "I3_ACCESS_CLIENT";
 
     private Path paused() {
         return tmp.resolve("paused");
@@ -71,6 +72,59 @@ class CommitCrashIT extends JarTestSupport {
         await().atMost(Duration.ofSeconds(60)).until(() -> of(STATION, "assigned").size() == 1);
         assertThat(of(STATION, "unassigned")).hasSize(1);
         assertEachChangeOnceWithItsOwnId(5);
+    }
+
+    /** Polling, every message its own part: one poll of two changes is committed as two records, one at a time. */
+    private static final String[] IN_PARTS = {"-Dicws.receive=poll", "-Dicws.poll.interval=100",
+            "-Dicws.commit.events-per-record=1"};
+
+    /** Two changes in one poll: the poll is held while they are made, then answered with both. */
+    private void twoChangesInOnePoll() {
+        simulator.hang("/messaging/messages", false);
+        await().atMost(Duration.ofSeconds(30)).until(() -> simulator.heldRequests() == 1);
+        simulator.setLicenseAssigned("agent1", STATION, false);
+        simulator.setLicenseAssigned("agent1", CLIENT, false);
+        simulator.releaseHang();
+    }
+
+    private String[] inParts(String... more) {
+        List<String> args = new ArrayList<>(List.of(IN_PARTS));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void killedAfterASecondPartIsWrittenBothPartsOfTheBatchAreDeliveredOnce() throws Exception {
+        // sync rounds: 1 the snapshot, 2 the first part (durable before the second is written), 3 the second part
+        killAt(PausePoint.COMMIT_WRITTEN + ":3", this::twoChangesInOnePoll, IN_PARTS);
+        assertThat(of(CLIENT, "unassigned")).as("not delivered before its commit").isEmpty();
+
+        startJar("second", inParts(LOCK_INTERVAL));
+        await().atMost(Duration.ofSeconds(60)).until(() -> of(CLIENT, "unassigned").size() == 1
+                && of(STATION, "unassigned").size() == 1);
+
+        simulator.setLicenseAssigned("agent1", STATION, true);
+        await().atMost(Duration.ofSeconds(60)).until(() -> of(STATION, "assigned").size() == 1);
+        assertThat(of(STATION, "unassigned")).hasSize(1);
+        assertThat(of(CLIENT, "unassigned")).hasSize(1);
+        assertEachChangeOnceWithItsOwnId(6);
+    }
+
+    @Test
+    void killedWhileTheFirstPartIsSyncedTheSecondIsNeverWrittenAndTheSnapshotBringsIt() throws Exception {
+        killAt(PausePoint.COMMIT_WRITTEN + ":2", this::twoChangesInOnePoll, IN_PARTS);
+        assertThat(of(STATION, "unassigned")).as("not delivered before its commit").isEmpty();
+
+        startJar("second", inParts(LOCK_INTERVAL));
+        // the first part was written (the page cache outlives the process); the second comes from the snapshot
+        await().atMost(Duration.ofSeconds(60)).until(() -> of(CLIENT, "unassigned").size() == 1
+                && of(STATION, "unassigned").size() == 1);
+
+        simulator.setLicenseAssigned("agent1", CLIENT, true);
+        await().atMost(Duration.ofSeconds(60)).until(() -> of(CLIENT, "assigned").size() == 1);
+        assertThat(of(STATION, "unassigned")).hasSize(1);
+        assertThat(of(CLIENT, "unassigned")).hasSize(1);
+        assertEachChangeOnceWithItsOwnId(6);
     }
 
     @Test

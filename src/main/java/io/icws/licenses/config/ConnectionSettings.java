@@ -21,6 +21,9 @@ import org.quartz.CronExpression;
  *                          of its data; a larger one breaks the stream (it is opened again, after subscribing again)
  * @param heartbeatInterval {@code icws.session.heartbeat-interval}: how often a session that only listens on its
  *                          event stream tells the server it is in use; zero: never
+ * @param eventsPerRecord   {@code icws.commit.events-per-record}: a batch that makes more changes (a bulk change, a
+ *                          poll after an outage) is committed in several records, so the targets start on the first
+ *                          while the rest is applied; split between messages, never inside one
  */
 public record ConnectionSettings(
         String id,
@@ -43,7 +46,8 @@ public record ConnectionSettings(
         Duration retryMaxDelay,
         Path stateDirectory,
         int maxEventBytes,
-        Duration heartbeatInterval) {
+        Duration heartbeatInterval,
+        int eventsPerRecord) {
 
     /** Prefix of a connection's own keys. */
     public static final String PREFIX = "icws.connections.";
@@ -141,7 +145,8 @@ public record ConnectionSettings(
                 initialDelay, maxDelay,
                 r.path("icws.state.directory"),
                 r.integer("icws.sse.max-event-size", 1 << 20, 1024, 1 << 28),
-                r.duration("icws.session.heartbeat-interval", "60s", true));
+                r.duration("icws.session.heartbeat-interval", "60s", true),
+                r.integer("icws.commit.events-per-record", 500, 1, Integer.MAX_VALUE));
     }
 
     private static Tls tls(String id, SettingsReader r, Secrets secrets) {

@@ -154,7 +154,8 @@ public final class IcwsObserver {
 
     void committed(List<Outbox.Entry> entries) {
         synchronized (recent) {
-            for (Outbox.Entry entry : entries) {
+            // only the newest RECENT stay: a record of thousands of changes adds only those
+            for (Outbox.Entry entry : entries.subList(Math.max(0, entries.size() - RECENT), entries.size())) {
                 LicenseChangeEvent e = entry.event();
                 LicenseChangeEvent.Data d = e.data();
                 recent.addFirst(new RecentChange(e.time(), e.id(), d == null ? null : d.user(),

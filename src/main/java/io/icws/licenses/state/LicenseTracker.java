@@ -200,6 +200,49 @@ public final class LicenseTracker {
         markCheckpointDue();
     }
 
+    /**
+     * A batch with many changes is committed in parts: the pending state so far, to go into a record with the
+     * events made so far. Messages applied afterwards go on from it; once the record is durable,
+     * {@link #partCommitted(Part, long)} makes it the committed state, so that a rollback of the rest of the batch
+     * comes back to it, not to the state before the batch.
+     *
+     * @throws IllegalStateException when no batch is pending
+     */
+    public synchronized Part part() {
+        if (pending == null) {
+            throw new IllegalStateException("No batch is pending");
+        }
+        return new Part(pending, pending.toJsonString());
+    }
+
+    /**
+     * The part's record is durable: its state is the committed one (the batch's messages applied since stay
+     * pending on top of it), and a checkpoint is due.
+     *
+     * @param record the sequence of the outbox record that holds it
+     */
+    public synchronized void partCommitted(Part part, long record) {
+        part.state.committedIn(record);
+        committed = part.state;
+        markCheckpointDue();
+    }
+
+    /** The state of a batch's first messages, as {@link #part()} took it. */
+    public static final class Part {
+        private final LicenseState state;
+        private final String json;
+
+        private Part(LicenseState state, String json) {
+            this.state = state;
+            this.json = json;
+        }
+
+        /** The state as JSON, for the part's outbox record. */
+        public String stateJson() {
+            return json;
+        }
+    }
+
     private void markCheckpointDue() {
         checkpointDue = true;
         checkpointVersion++;

@@ -19,6 +19,8 @@ public final class LicenseBatch {
 
     private final long session;
     private final List<LicenseChangeEvent> events = new ArrayList<>();
+    /** The record of the batch's latest part (see {@link LicenseWatch}): being committed, committed or failed. */
+    private CompletableFuture<Void> part;
     private boolean licenseMessages;
     private boolean failed;
     private String malformedMessage;
@@ -40,7 +42,39 @@ public final class LicenseBatch {
         events.addAll(made);
     }
 
-    /** The events the batch's license messages made so far (provisional ids until committed). */
+    /** The events made since the last part was committed; they go into the next part. */
+    List<LicenseChangeEvent> takeEvents() {
+        List<LicenseChangeEvent> taken = List.copyOf(events);
+        events.clear();
+        return taken;
+    }
+
+    /** The batch's first messages are being committed as a part, in a record of their own. */
+    void partCommitting(CompletableFuture<Void> committing) {
+        part = committing;
+    }
+
+    /** The latest part's commit, or null when the batch has none. */
+    CompletableFuture<Void> part() {
+        return part;
+    }
+
+    /** Why the latest part could not be committed, or null (none, not yet known, or committed). */
+    RuntimeException partFailure() {
+        if (part == null || !part.isCompletedExceptionally()) {
+            return null;
+        }
+        try {
+            part.join();
+            return null;
+        } catch (java.util.concurrent.CompletionException e) {
+            return e.getCause() instanceof RuntimeException r ? r : e;
+        } catch (java.util.concurrent.CancellationException e) {
+            return e;
+        }
+    }
+
+    /** The events the batch's license messages made since its last part (provisional ids until committed). */
     List<LicenseChangeEvent> events() {
         return events;
     }

@@ -403,6 +403,69 @@ public class LicenseWatch implements HttpClientConfigurer {
             LOG.info("Connection {}: first snapshot of {}: {}. (ICWS does not check license names: one that does not "
                     + "exist reads as not assigned.)", id, settings.user(), describe(tracker.snapshot()));
         }
+        if (batch.events().size() >= settings.eventsPerRecord()) {
+            commitPart(batch);
+        }
+    }
+
+    /**
+     * A batch that has made {@code icws.commit.events-per-record} events so far (a bulk change, a poll after an
+     * outage) commits them now, with the state they leave, as a record of their own — a part — and goes on: the
+     * targets start on it while the rest of the batch is applied. One part at a time: the next part, and the
+     * batch's last record, are written only once the part before them is durable, so a failed sync (which cuts off
+     * everything it did not make durable) never leaves a later part without an earlier one. A part that fails
+     * fails the batch: what its earlier parts committed stays committed, the rest is rolled back as any batch.
+     */
+    private void commitPart(LicenseBatch batch) {
+        awaitPart(batch);
+        LicenseTracker t = tracker;
+        LicenseTracker.Part part = t.part();
+        List<io.icws.licenses.state.LicenseChangeEvent> events = batch.takeEvents();
+        CompletableFuture<Outbox.Committed> committing;
+        try {
+            committing = outbox.commitAsync(id, part.stateJson(), events);
+        } catch (RuntimeException e) {
+            committing = CompletableFuture.failedFuture(e);
+        }
+        // on the store's thread once durable: nothing here waits or takes long
+        batch.partCommitting(committing.thenAccept(committed -> {
+            t.partCommitted(part, committed.sequence());
+            stats.committed(committed.entries());
+            changes.add(events.size());
+            if (t.stateFile() != null) {
+                checkpoints.due(checkpointOwner);
+            }
+        }));
+    }
+
+    /**
+     * Waits, on the route's thread, for the batch's part being committed (a fsync: applying the next part's
+     * messages takes longer, so this seldom waits at all); a part that failed fails the batch here.
+     */
+    private static void awaitPart(LicenseBatch batch) {
+        CompletableFuture<Void> part = batch.part();
+        if (part != null) {
+            try {
+                part.join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                throw batch.partFailure();
+            }
+        }
+    }
+
+    /**
+     * The batch's exchange completed while its latest part is still being committed: {@code then} runs (as the
+     * lane's held turn) once that part is durable or failed.
+     *
+     * @return true when {@code then} was put off
+     */
+    private boolean afterPart(LicenseBatch batch, Runnable then) {
+        CompletableFuture<Void> part = batch.part();
+        if (part == null || part.isDone()) {
+            return false;
+        }
+        part.whenComplete((ok, failure) -> handOn(() -> lane.runInHeldTurn(then)));
+        return true;
     }
 
     private static LicenseBatch batchOf(Exchange exchange) {
@@ -463,6 +526,18 @@ public class LicenseWatch implements HttpClientConfigurer {
      */
     void commit(LicenseBatch batch, Exchange exchange) {
         batch.ending();
+        if (afterPart(batch, () -> commit(batch, exchange))) {
+            return; // the last record is written once the part before it is durable
+        }
+        RuntimeException partFailure = batch.partFailure();
+        if (partFailure != null) {
+            try {
+                commitFailed(batch, partFailure);
+            } finally {
+                batch.ended();
+            }
+            return;
+        }
         if (batch.failed()) {
             rollback(batch, exchange); // a failure the route swallowed: the batch is not whole
             return;
@@ -519,29 +594,8 @@ public class LicenseWatch implements HttpClientConfigurer {
             }
             tracker.committed(committed.sequence());
             stats.committed(committed.entries());
-        } catch (io.icws.licenses.outbox.OutboxFencedException e) {
-            // another process committed for this connection: go on from its state, not from ours
-            LOG.error("Connection {}: {}", id, e.getMessage());
-            tracker = loadTracker();
-            Outbox.CommittedState theirs = outbox.lastState(id);
-            if (theirs != null) {
-                tracker.startFrom(theirs.state(), theirs.sequence());
-            }
-            awaitingSnapshot = true;
-            connection.receivingFailed(batch.session(), e);
-            return;
         } catch (RuntimeException e) {
-            tracker.rollback();
-            awaitingSnapshot = true;
-            if (!outboxOpened || !outbox.isOpen()) {
-                // the connection stopped while the batch was under way: it is simply not committed
-                LOG.debug("Connection {}: a batch cut short by the stop is not committed ({})", id,
-                        Failures.describe(e));
-            } else {
-                LOG.error("Connection {}: a batch of license changes could not be committed ({}); no target has any "
-                        + "of it, and the next snapshot derives it again", id, Failures.describe(e));
-                connection.receivingFailed(batch.session(), e);
-            }
+            commitFailed(batch, e);
             return;
         }
         changes.add(batch.events().size());
@@ -553,6 +607,37 @@ public class LicenseWatch implements HttpClientConfigurer {
     }
 
     /**
+     * A record of the batch (its last, or one of its parts) could not be committed: the rest of the batch is rolled
+     * back (what its earlier parts committed stays), and the connection subscribes again, so that the next snapshot
+     * derives the changes again.
+     */
+    private void commitFailed(LicenseBatch batch, RuntimeException e) {
+        if (e instanceof io.icws.licenses.outbox.OutboxFencedException) {
+            // another process committed for this connection: go on from its state, not from ours
+            LOG.error("Connection {}: {}", id, e.getMessage());
+            tracker = loadTracker();
+            Outbox.CommittedState theirs = outbox.lastState(id);
+            if (theirs != null) {
+                tracker.startFrom(theirs.state(), theirs.sequence());
+            }
+            awaitingSnapshot = true;
+            connection.receivingFailed(batch.session(), e);
+            return;
+        }
+        tracker.rollback();
+        awaitingSnapshot = true;
+        if (!outboxOpened || !outbox.isOpen()) {
+            // the connection stopped while the batch was under way: it is simply not committed
+            LOG.debug("Connection {}: a batch cut short by the stop is not committed ({})", id, Failures.describe(e));
+        } else {
+            LOG.error("Connection {}: a batch of license changes could not be committed ({}); no target has any "
+                    + "of it{}, and the next snapshot derives it again", id, Failures.describe(e),
+                    batch.part() == null ? "" : " beyond its parts committed before");
+            connection.receivingFailed(batch.session(), e);
+        }
+    }
+
+    /**
      * The batch failed — a poll answered an error, timed out or was refused; a message did not fit the model;
      * something unexpected — and nothing of it may be lost: its pending state is dropped (no target saw any of
      * it), a message that did not fit the model goes whole to the dead letters, and the connection logs in again
@@ -560,6 +645,9 @@ public class LicenseWatch implements HttpClientConfigurer {
      */
     void rollback(LicenseBatch batch, Exchange exchange) {
         batch.ending();
+        if (afterPart(batch, () -> rollback(batch, exchange))) {
+            return; // the state goes back to what the batch's parts committed: known once the latest is durable
+        }
         try {
             rolledBack(batch, exchange);
         } finally {
@@ -574,6 +662,17 @@ public class LicenseWatch implements HttpClientConfigurer {
         if (failure == null) {
             failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         }
+        keepMalformed(batch, exchange, failure);
+        RuntimeException partFailure = batch.partFailure();
+        if (partFailure != null) {
+            commitFailed(batch, partFailure); // the batch failed because one of its parts could not be committed
+            return;
+        }
+        connection.receivingFailed(batch.session(), failure);
+    }
+
+    /** A message that did not fit the model goes whole to the dead letters. */
+    private void keepMalformed(LicenseBatch batch, Exchange exchange, Exception failure) {
         MalformedMessageException malformedFailure = Failures.find(failure, MalformedMessageException.class);
         if (malformedFailure != null) {
             malformed.increment();
@@ -585,7 +684,6 @@ public class LicenseWatch implements HttpClientConfigurer {
                         + "({}); it is lost: {}", id, Failures.describe(e), SafeText.line(message, 300));
             }
         }
-        connection.receivingFailed(batch.session(), failure);
     }
 
     /** The message a split step failed on (Camel keeps its exchange in the failure), else the batch's body. */
