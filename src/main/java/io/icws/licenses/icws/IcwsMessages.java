@@ -93,7 +93,7 @@ public class IcwsMessages {
     /** The message's {@code __type}, or an empty string when it has none; not an object: malformed. */
     public String type(String message) {
         JsonNode json = read(message, "a message");
-        lastRead.set(new Read(message, json));
+        LAST_READ.set(new Read(message, json));
         if (!json.isObject()) {
             throw new MalformedMessageException("a message is not a JSON object but " + json.getNodeType());
         }
@@ -211,13 +211,13 @@ public class IcwsMessages {
     private record Read(String text, JsonNode json) {
     }
 
-    private final ThreadLocal<Read> lastRead = new ThreadLocal<>();
+    private static final ThreadLocal<Read> LAST_READ = new ThreadLocal<>(); // every instance: the route's and a watch's own
 
     /** As {@link #read}, but the JSON {@link #type} read from this very string on this thread is taken again. */
     private JsonNode readRemembered(String text, String what) {
-        Read last = lastRead.get();
+        Read last = LAST_READ.get();
         if (last != null) {
-            lastRead.remove();
+            LAST_READ.remove();
             if (last.text() == text) {
                 return last.json();
             }

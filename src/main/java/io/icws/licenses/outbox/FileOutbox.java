@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -302,8 +303,44 @@ public final class FileOutbox extends SharedOutbox {
         nextSequence = Math.max(nextSequence, sequence + 1);
     }
 
-    private synchronized Written write(String connection, String state, List<LicenseChangeEvent> events,
-                                       Set<String> targets) {
+    /**
+     * Writes one record. Its ids and its JSON are made before the outbox's monitor is taken (a record of thousands
+     * of events takes a while, and other connections commit meanwhile); only its sequences and the write itself
+     * are made under it.
+     */
+    private Written write(String connection, String state, List<LicenseChangeEvent> events, Set<String> targets) {
+        List<LicenseChangeEvent> committed = new ArrayList<>(events.size());
+        StringBuilder rest = new StringBuilder(256 + events.size() * 512);
+        if (connection != null) {
+            rest.append(",\"connection\":\"").append(connection).append('"');
+        }
+        try {
+            if (targets != null) {
+                rest.append(",\"targets\":").append(mapper.writeValueAsString(new TreeSet<>(targets)));
+            }
+            if (state != null) {
+                rest.append(",\"state\":").append(state);
+            }
+            rest.append(",\"events\":[");
+            for (LicenseChangeEvent event : events) {
+                // an event gets its id when it is committed; one sent again keeps the id it has
+                LicenseChangeEvent withId = targets != null ? event : event.withId(UUID.randomUUID().toString());
+                if (!committed.isEmpty()) {
+                    rest.append(',');
+                }
+                committed.add(withId);
+                rest.append(mapper.writeValueAsString(withId));
+            }
+            rest.append("]}\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("A change event cannot be written as JSON", e);
+        }
+        return append(connection, state, committed, targets, rest.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Numbers the record and writes it: {@code {"seq":<first>} followed by the rest, made by {@link #write}. */
+    private synchronized Written append(String connection, String state, List<LicenseChangeEvent> events,
+                                        Set<String> targets, byte[] rest) {
         if (!running) {
             throw new IllegalStateException("The outbox in " + directory + " is not running");
         }
@@ -318,36 +355,16 @@ public final class FileOutbox extends SharedOutbox {
         }
         long first = nextSequence;
         List<Entry> entries = new ArrayList<>(events.size());
-        StringBuilder line = new StringBuilder(256 + events.size() * 512);
-        line.append("{\"seq\":").append(first);
-        if (connection != null) {
-            line.append(",\"connection\":\"").append(connection).append('"');
+        long sequence = first;
+        for (LicenseChangeEvent event : events) {
+            entries.add(new Entry(sequence++, connection, targets, event));
         }
-        try {
-            if (targets != null) {
-                line.append(",\"targets\":").append(mapper.writeValueAsString(new TreeSet<>(targets)));
-            }
-            if (state != null) {
-                line.append(",\"state\":").append(state);
-            }
-            line.append(",\"events\":[");
-            long sequence = first;
-            for (LicenseChangeEvent event : events) {
-                // an event gets its id when it is committed; one sent again keeps the id it has
-                LicenseChangeEvent committed = targets != null ? event : event.withId(UUID.randomUUID().toString());
-                if (sequence > first) {
-                    line.append(',');
-                }
-                entries.add(new Entry(sequence++, connection, targets, committed));
-                line.append(mapper.writeValueAsString(committed));
-            }
-            line.append("]}\n");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("A change event cannot be written as JSON", e);
-        }
+        byte[] head = ("{\"seq\":" + first).getBytes(StandardCharsets.UTF_8);
+        byte[] line = Arrays.copyOf(head, head.length + rest.length);
+        System.arraycopy(rest, 0, line, head.length, rest.length);
         long last = first + Math.max(1, events.size()) - 1;
         try {
-            writeBytes(line.toString().getBytes(StandardCharsets.UTF_8));
+            writeBytes(line);
         } catch (IOException e) {
             failed("writing", e);
             throw new OutboxWriteException("Cannot write to the outbox in " + directory + " ("

@@ -104,8 +104,9 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
         private final String user;
         private final String source;
         private final MessageDigest md5;
-        private long lastMillis = Long.MIN_VALUE;
-        private String lastTime;
+        private long lastSecond = Long.MIN_VALUE;
+        /** {@code yyyy-MM-ddTHH:mm:ss.} of {@link #lastSecond}: only the milliseconds change within a second. */
+        private String lastSecondText;
 
         /** @throws IllegalArgumentException when server or user is null */
         public Maker(String server, String user) {
@@ -143,12 +144,15 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
         }
 
         private String timeText(Instant time) {
-            long millis = time.toEpochMilli();
-            if (millis != lastMillis || lastTime == null) {
-                lastTime = RFC3339_MILLIS.format(time);
-                lastMillis = millis;
+            long second = time.getEpochSecond();
+            if (second != lastSecond || lastSecondText == null) {
+                String text = RFC3339_MILLIS.format(Instant.ofEpochSecond(second));
+                lastSecondText = text.substring(0, text.length() - "000Z".length());
+                lastSecond = second;
             }
-            return lastTime;
+            int millis = time.getNano() / 1_000_000;
+            char[] tail = {(char) ('0' + millis / 100), (char) ('0' + millis / 10 % 10), (char) ('0' + millis % 10), 'Z'};
+            return lastSecondText.concat(new String(tail));
         }
     }
 

@@ -104,7 +104,9 @@ class LicenseChangeEventTest {
         Map<String, Boolean> snapshot = Map.of("I3_A", false);
         LicenseChange first = new LicenseChange("I3_A", ChangeType.UNASSIGNED, false, true, 2);
         LicenseChange second = new LicenseChange("I3_A", ChangeType.ASSIGNED, true, false, 3);
-        for (Instant time : new Instant[] {TIME, TIME.plusNanos(1_000), TIME.plusMillis(1), TIME.minusSeconds(86_400)}) {
+        for (Instant time : new Instant[] {TIME, TIME.plusNanos(1_000), TIME.plusMillis(1), TIME.minusSeconds(86_400),
+                Instant.parse("2026-11-28T01:30:59.999999Z"), Instant.parse("2026-11-28T01:31:00.009Z"),
+                Instant.parse("2026-11-28T01:31:00Z")}) {
             for (LicenseChange change : new LicenseChange[] {first, second}) {
                 assertThat(maker.of("epoch-1", change, snapshot, time)).isEqualTo(
                         LicenseChangeEvent.of("epoch-1", "host/x@y:8018", "DOMAIN\\agent é", change, snapshot, time));
