@@ -54,12 +54,17 @@ class IcwsClientCancelTest {
         t.setDaemon(true);
         t.start();
         server = URI.create("http://127.0.0.1:" + silent.getLocalPort());
+        client = client(server, "500");
+    }
+
+    /** A client of the server with this {@code icws.http.response-timeout} (ms). */
+    private static IcwsClient client(URI server, String responseTimeout) {
         Map<String, String> keys = Map.of("icws.server", server.toString(), "icws.user", "agent1",
                 "icws.password", "secret", "icws.licenses", "I3_ACCESS_CLIENT", "icws.subscribe.cron", "0 0/15 * * * ?",
-                "icws.state.directory", "target/unused", "icws.http.response-timeout", "500");
+                "icws.state.directory", "target/unused", "icws.http.response-timeout", responseTimeout);
         java.util.function.Function<String, Optional<String>> lookup = k -> Optional.ofNullable(keys.get(k));
         ConnectionSettings settings = ConnectionSettings.read("default", new SettingsReader(lookup), new Secrets(lookup));
-        client = new IcwsClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), settings);
+        return new IcwsClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), settings);
     }
 
     @AfterEach
@@ -118,8 +123,11 @@ class IcwsClientCancelTest {
     void anOpenStreamIsNotEndedByTheResponseTimeOutOnlyItsHeadersAreTimed() throws Exception {
         try (io.icws.licenses.simulator.IcwsSimulator sim = io.icws.licenses.simulator.IcwsSimulator.builder().port(0)
                 .keepAliveInterval(java.time.Duration.ofMillis(100)).build().start()) {
-            IcwsSession session = client.login(sim.baseUri()).get(5, TimeUnit.SECONDS).session();
-            client.subscribe(session).get(5, TimeUnit.SECONDS);
+            // the log-in and the subscription by a client in no hurry (on a busy machine they took over 500 ms);
+            // the stream by the one whose response time-out is 500 ms
+            IcwsClient patient = client(sim.baseUri(), "30000");
+            IcwsSession session = patient.login(sim.baseUri()).get(30, TimeUnit.SECONDS).session();
+            patient.subscribe(session).get(30, TimeUnit.SECONDS);
             CompletableFuture<Throwable> ended = new CompletableFuture<>();
             java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
             client.openStream(session, new EventStream.Listener() {
