@@ -104,6 +104,8 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
         private final String user;
         private final String source;
         private final MessageDigest md5;
+        private String keyEpoch;
+        private byte[] keyPrefix;
         private long lastSecond = Long.MIN_VALUE;
         /** {@code yyyy-MM-ddTHH:mm:ss.} of {@link #lastSecond}: only the milliseconds change within a second. */
         private String lastSecondText;
@@ -136,7 +138,14 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
             require(change.license(), "change.license");
             require(change.type(), "change.type");
             String changeType = change.type().value();
-            String id = nameUuid(md5, idKey(epoch, server, user, change.license(), change.sequence(), change.type()));
+            if (!epoch.equals(keyEpoch)) {
+                keyPrefix = (epoch + "\n" + server + "\n" + user + "\n").getBytes(StandardCharsets.UTF_8);
+                keyEpoch = epoch;
+            }
+            md5.reset();
+            md5.update(keyPrefix); // the id's key (see stableId) in two parts: what all its events share, then the rest
+            String id = nameUuid(md5, (change.license() + "\n" + change.sequence() + "\n" + change.type().value())
+                    .getBytes(StandardCharsets.UTF_8));
             Data data = new Data(server, user, change.license(), change.assigned(),
                     change.type() == ChangeType.OBSERVED ? null : change.previouslyAssigned(), snapshot, changeType);
             return new LicenseChangeEvent(SPEC_VERSION, id, source, TYPE_PREFIX + changeType, timeText(time),
@@ -176,7 +185,10 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
         return key.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@link UUID#nameUUIDFromBytes(byte[])} with a digest kept by the caller (getting one each time costs). */
+    /**
+     * {@link UUID#nameUUIDFromBytes(byte[])} with a digest kept by the caller (getting one each time costs), of what
+     * the digest was given before and then {@code name}.
+     */
     private static String nameUuid(MessageDigest md5, byte[] name) {
         byte[] hash = md5.digest(name);
         hash[6] = (byte) ((hash[6] & 0x0f) | 0x30); // version 3

@@ -108,8 +108,10 @@ class LicenseChangeEventTest {
                 Instant.parse("2026-11-28T01:30:59.999999Z"), Instant.parse("2026-11-28T01:31:00.009Z"),
                 Instant.parse("2026-11-28T01:31:00Z")}) {
             for (LicenseChange change : new LicenseChange[] {first, second}) {
-                assertThat(maker.of("epoch-1", change, snapshot, time)).isEqualTo(
-                        LicenseChangeEvent.of("epoch-1", "host/x@y:8018", "DOMAIN\\agent é", change, snapshot, time));
+                for (String epoch : new String[] {"epoch-1", "epoch-2", "epoch-1"}) {
+                    assertThat(maker.of(epoch, change, snapshot, time)).isEqualTo(
+                            LicenseChangeEvent.of(epoch, "host/x@y:8018", "DOMAIN\\agent é", change, snapshot, time));
+                }
             }
         }
         assertThat(maker.of("epoch-1", first, snapshot, TIME.plusMillis(1)).time()).isEqualTo("2026-11-28T01:30:00.124Z");
