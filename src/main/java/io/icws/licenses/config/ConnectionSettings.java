@@ -146,7 +146,7 @@ public record ConnectionSettings(
                 r.path("icws.state.directory"),
                 r.integer("icws.sse.max-event-size", 1 << 20, 1024, 1 << 28),
                 r.duration("icws.session.heartbeat-interval", "60s", true),
-                r.integer("icws.commit.events-per-record", 500, 1, Integer.MAX_VALUE));
+                r.integer("icws.commit.events-per-record", 2000, 1, Integer.MAX_VALUE));
     }
 
     private static Tls tls(String id, SettingsReader r, Secrets secrets) {
