@@ -38,7 +38,7 @@ import org.apache.camel.spi.Registry;
  * runtime defaults ({@code icws.server=embedded}, the embedded broker, health): a library has no server of
  * its own.
  *
- * <p>Beans: {@code icwsOutbox} (a service of the context), {@code icwsDeadLetters}, {@code icwsMessages},
+ * <p>Beans: {@code icwsOutbox} (a service of the context), {@code icwsDeadLetters}, {@code icwsMessages} and {@code icwsMessageType},
  * {@code changeFormats}, and for enabled targets {@code icwsJmsConnectionFactory} (unless the host binds its
  * own) and the mail beans.
  */
@@ -96,7 +96,9 @@ public final class IcwsBindings {
         registry.bind("icwsSettings", settings);
         registry.bind(OutboxComponent.OUTBOX_BEAN, outbox);
         registry.bind(OutboxComponent.DEAD_LETTERS_BEAN, deadLetters);
-        registry.bind("icwsMessages", new IcwsMessages());
+        IcwsMessages messages = new IcwsMessages();
+        registry.bind("icwsMessages", messages);
+        registry.bind(IcwsMessages.TYPE_EXPRESSION_BEAN, messages.typeExpression());
         registry.bind("changeFormats", new ChangeFormats());
         registry.bind("fileTargetSync", new io.icws.licenses.notify.FileTargetSync());
         registry.bind(io.icws.licenses.notify.FileMessages.BEAN, new io.icws.licenses.notify.FileMessages());

@@ -90,6 +90,28 @@ public class IcwsMessages {
         }
     }
 
+    /** Name of the bean {@link #typeExpression()} is bound as: the routes set {@link #TYPE_HEADER} with it. */
+    public static final String TYPE_EXPRESSION_BEAN = "icwsMessageType";
+
+    /**
+     * {@link #type} of the body, as an {@link org.apache.camel.Expression} the routes give {@code setHeader}
+     * through the {@code ref} language: evaluated directly, per message, without the {@code method} language's copy
+     * of the exchange and bean binding (which cost more than reading the message itself).
+     */
+    public org.apache.camel.Expression typeExpression() {
+        return new org.apache.camel.support.ExpressionAdapter() {
+            @Override
+            public Object evaluate(org.apache.camel.Exchange exchange) {
+                return type(exchange.getMessage().getBody(String.class));
+            }
+
+            @Override
+            public String toString() {
+                return "the message's __type";
+            }
+        };
+    }
+
     /** The message's {@code __type}, or an empty string when it has none; not an object: malformed. */
     public String type(String message) {
         JsonNode json = read(message, "a message");

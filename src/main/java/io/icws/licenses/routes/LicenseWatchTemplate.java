@@ -4,6 +4,7 @@ import io.icws.licenses.icws.IcwsMessages;
 import io.icws.licenses.watch.LicenseWatch;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.ValueBuilder;
+import org.apache.camel.model.language.RefExpression;
 
 /**
  * The route template {@code icws-license-watch}: one connection — one ICWS session of one user — per route
@@ -37,7 +38,7 @@ public class LicenseWatchTemplate extends RouteBuilder {
                 .end()
                 // each message, by __type; the first that fails ends the batch (it is rolled back)
                 .split(method("icwsMessages", "split")).stopOnException()
-                    .setHeader(IcwsMessages.TYPE_HEADER, method("icwsMessages", "type"))
+                    .setHeader(IcwsMessages.TYPE_HEADER, new RefExpression(IcwsMessages.TYPE_EXPRESSION_BEAN))
                     .choice()
                         .when(isType(IcwsMessages.LICENSE_MESSAGE))
                             .bean("{{watch}}", "applyLicenseMessage")
