@@ -525,9 +525,13 @@ public class LicenseWatch implements HttpClientConfigurer {
      * outbox's record is taken).
      */
     void commit(LicenseBatch batch, Exchange exchange) {
+        if (batch.failed()) {
+            rollback(batch, exchange); // a failure the route swallowed: the batch is not whole
+            return;
+        }
         batch.ending();
         if (afterPart(batch, () -> commit(batch, exchange))) {
-            return; // the last record is written once the part before it is durable
+            return; // the last record is written once the part before it is durable (the exchange is not read again)
         }
         RuntimeException partFailure = batch.partFailure();
         if (partFailure != null) {
@@ -536,10 +540,6 @@ public class LicenseWatch implements HttpClientConfigurer {
             } finally {
                 batch.ended();
             }
-            return;
-        }
-        if (batch.failed()) {
-            rollback(batch, exchange); // a failure the route swallowed: the batch is not whole
             return;
         }
         if (!tracker.pendingChanged()) {
@@ -645,24 +645,29 @@ public class LicenseWatch implements HttpClientConfigurer {
      */
     void rollback(LicenseBatch batch, Exchange exchange) {
         batch.ending();
-        if (afterPart(batch, () -> rollback(batch, exchange))) {
-            return; // the state goes back to what the batch's parts committed: known once the latest is durable
-        }
-        try {
-            rolledBack(batch, exchange);
-        } finally {
-            batch.ended();
-        }
-    }
-
-    private void rolledBack(LicenseBatch batch, Exchange exchange) {
-        tracker.rollback();
-        awaitingSnapshot = true; // until the new subscription's snapshot, no delta is applied
+        // what the exchange says is read now: the rest may wait for the batch's latest part, and the exchange
+        // may be reused by then (a host's pooled exchanges)
         Exception failure = exchange.getException();
         if (failure == null) {
             failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         }
         keepMalformed(batch, exchange, failure);
+        Exception cause = failure;
+        Runnable rest = () -> {
+            try {
+                rolledBack(batch, cause);
+            } finally {
+                batch.ended();
+            }
+        };
+        if (!afterPart(batch, rest)) {
+            rest.run(); // else the state goes back to what the batch's parts committed, once the latest is durable
+        }
+    }
+
+    private void rolledBack(LicenseBatch batch, Exception failure) {
+        tracker.rollback();
+        awaitingSnapshot = true; // until the new subscription's snapshot, no delta is applied
         RuntimeException partFailure = batch.partFailure();
         if (partFailure != null) {
             commitFailed(batch, partFailure); // the batch failed because one of its parts could not be committed
