@@ -170,6 +170,10 @@ public class LicenseWatch implements HttpClientConfigurer {
             LOG.warn("Connection {}: health check {} not registered: another check has that name", id, health.getId());
         }
         component.register(this);
+        PollConnections polls = pollConnections;
+        if (polls != null) {
+            polls.reopen(); // started again (after a stop, which cut its polls)
+        }
         if (claimed) {
             connection.start(component.firstLoginDelay());
         } else {

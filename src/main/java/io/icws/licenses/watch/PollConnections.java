@@ -19,8 +19,9 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * The connections of a connection's polls, which a stop can cut: {@link #cut()} closes the pool at once (a poll
- * under way fails now instead of at its time-out), and the next poll, after the route started again, gets a
- * new pool. camel-http builds its client once per endpoint, so the client keeps this manager across a route's
+ * under way fails now instead of at its time-out) and refuses every poll until {@link #reopen()} (a poll that had
+ * just begun when the stop came must not open a new connection to a server that may never answer); the first
+ * poll after the route started again gets a new pool. camel-http builds its client once per endpoint, so the client keeps this manager across a route's
  * stop and start; each connection goes back to the pool it came from.
  */
 final class PollConnections implements HttpClientConnectionManager {
@@ -29,6 +30,8 @@ final class PollConnections implements HttpClientConnectionManager {
     private final Map<ConnectionEndpoint, PoolingHttpClientConnectionManager> leasedFrom = new ConcurrentHashMap<>();
     private PoolingHttpClientConnectionManager pool;
     private boolean closed;
+    /** Cut by a stop: no poll until the connection starts again. */
+    private boolean cut;
 
     PollConnections(Supplier<PoolingHttpClientConnectionManager> newPool) {
         this.newPool = newPool;
@@ -61,17 +64,26 @@ final class PollConnections implements HttpClientConnectionManager {
         return connections;
     }
 
-    /** Closes the pool now, cutting a poll under way; the next lease makes a new one. */
+    /** Closes the pool now, cutting a poll under way; polls are refused until {@link #reopen()}. */
     synchronized void cut() {
+        cut = true;
         if (pool != null) {
             pool.close(CloseMode.IMMEDIATE);
             pool = null;
         }
     }
 
+    /** The connection starts again: its next poll makes a new pool. */
+    synchronized void reopen() {
+        cut = false;
+    }
+
     private synchronized PoolingHttpClientConnectionManager pool() {
         if (closed) {
             throw new IllegalStateException("Connection pool shut down");
+        }
+        if (cut) {
+            throw new IllegalStateException("the connection is stopping: its polls were cut");
         }
         if (pool == null) {
             pool = newPool.get();
