@@ -138,18 +138,35 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
             require(change.license(), "change.license");
             require(change.type(), "change.type");
             String changeType = change.type().value();
+            String id = id(epoch, change.license(), change.sequence(), change.type());
+            Data data = new Data(server, user, change.license(), change.assigned(),
+                    change.type() == ChangeType.OBSERVED ? null : change.previouslyAssigned(), snapshot, changeType);
+            return new LicenseChangeEvent(SPEC_VERSION, id, source, TYPE_PREFIX + changeType, timeText(time),
+                    DATA_CONTENT_TYPE, data);
+        }
+
+        /**
+         * The deterministic id of a change, see {@link LicenseChangeEvent#of}: the version 3 UUID of
+         * {@code epoch \n server \n user \n license \n sequence \n changeType}, its first three lines given to the
+         * digest once per epoch.
+         */
+        String id(String epoch, String license, long sequence, ChangeType type) {
             if (!epoch.equals(keyEpoch)) {
                 keyPrefix = (epoch + "\n" + server + "\n" + user + "\n").getBytes(StandardCharsets.UTF_8);
                 keyEpoch = epoch;
             }
             md5.reset();
-            md5.update(keyPrefix); // the id's key (see stableId) in two parts: what all its events share, then the rest
-            String id = nameUuid(md5, (change.license() + "\n" + change.sequence() + "\n" + change.type().value())
-                    .getBytes(StandardCharsets.UTF_8));
-            Data data = new Data(server, user, change.license(), change.assigned(),
-                    change.type() == ChangeType.OBSERVED ? null : change.previouslyAssigned(), snapshot, changeType);
-            return new LicenseChangeEvent(SPEC_VERSION, id, source, TYPE_PREFIX + changeType, timeText(time),
-                    DATA_CONTENT_TYPE, data);
+            md5.update(keyPrefix);
+            byte[] hash = md5.digest((license + "\n" + sequence + "\n" + type.value()).getBytes(StandardCharsets.UTF_8));
+            hash[6] = (byte) ((hash[6] & 0x0f) | 0x30); // version 3, as UUID.nameUUIDFromBytes
+            hash[8] = (byte) ((hash[8] & 0x3f) | 0x80); // IETF variant
+            long msb = 0;
+            long lsb = 0;
+            for (int i = 0; i < 8; i++) {
+                msb = (msb << 8) | (hash[i] & 0xff);
+                lsb = (lsb << 8) | (hash[i + 8] & 0xff);
+            }
+            return new UUID(msb, lsb).toString();
         }
 
         private String timeText(Instant time) {
@@ -176,30 +193,9 @@ public record LicenseChangeEvent(String specversion, String id, String source, S
     /** The deterministic event id of a change; see {@link #of(String, String, String, LicenseChange, Map, Instant)}. */
     public static String stableId(String epoch, String server, String user, String license, long sequence,
                                   ChangeType type) {
-        return UUID.nameUUIDFromBytes(idKey(epoch, server, user, license, sequence, type)).toString();
-    }
-
-    private static byte[] idKey(String epoch, String server, String user, String license, long sequence,
-                                ChangeType type) {
-        String key = epoch + "\n" + server + "\n" + user + "\n" + license + "\n" + sequence + "\n" + type.value();
-        return key.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * {@link UUID#nameUUIDFromBytes(byte[])} with a digest kept by the caller (getting one each time costs), of what
-     * the digest was given before and then {@code name}.
-     */
-    private static String nameUuid(MessageDigest md5, byte[] name) {
-        byte[] hash = md5.digest(name);
-        hash[6] = (byte) ((hash[6] & 0x0f) | 0x30); // version 3
-        hash[8] = (byte) ((hash[8] & 0x3f) | 0x80); // IETF variant
-        long msb = 0;
-        long lsb = 0;
-        for (int i = 0; i < 8; i++) {
-            msb = (msb << 8) | (hash[i] & 0xff);
-            lsb = (lsb << 8) | (hash[i + 8] & 0xff);
-        }
-        return new UUID(msb, lsb).toString();
+        // String.valueOf: a null part reads "null" in the key, as it always did here
+        return new Maker(String.valueOf(server), String.valueOf(user)).id(String.valueOf(epoch),
+                String.valueOf(license), sequence, type);
     }
 
     /** The change type, from {@code data.changeType} (or, failing that, from {@code type}). */

@@ -32,6 +32,7 @@ import io.icws.licenses.icws.MalformedMessageException;
 import io.icws.licenses.outbox.DeadLetters;
 import io.icws.licenses.outbox.Outbox;
 import io.icws.licenses.outbox.OutboxComponent;
+import io.icws.licenses.state.LicenseChangeEvent;
 import io.icws.licenses.state.LicenseTracker;
 import io.icws.licenses.support.Failures;
 import io.icws.licenses.support.PausePoint;
@@ -424,7 +425,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         awaitPart(batch);
         LicenseTracker t = tracker;
         LicenseTracker.Part part = t.part();
-        List<io.icws.licenses.state.LicenseChangeEvent> events = batch.takeEvents();
+        List<LicenseChangeEvent> events = batch.takeEvents();
         CompletableFuture<Outbox.Committed> committing;
         try {
             committing = outbox.commitAsync(id, part.stateJson(), events);
@@ -434,11 +435,7 @@ public class LicenseWatch implements HttpClientConfigurer {
         // on the store's thread once durable: nothing here waits or takes long
         batch.partCommitting(committing.thenAccept(committed -> {
             t.partCommitted(part, committed.sequence());
-            stats.committed(committed.entries());
-            changes.add(events.size());
-            if (t.stateFile() != null) {
-                checkpoints.due(checkpointOwner);
-            }
+            recorded(t, committed);
         }));
     }
 
@@ -589,25 +586,33 @@ public class LicenseWatch implements HttpClientConfigurer {
     }
 
     private void afterCommit(LicenseBatch batch, CompletableFuture<Outbox.Committed> committing) {
+        Outbox.Committed committed;
         try {
-            Outbox.Committed committed;
             try {
                 committed = committing.join();
             } catch (java.util.concurrent.CompletionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
             tracker.committed(committed.sequence());
-            stats.committed(committed.entries());
         } catch (RuntimeException e) {
             commitFailed(batch, e);
             return;
         }
-        changes.add(batch.events().size());
         PausePoint.reached(PausePoint.COMMIT_QUEUED);
-        if (tracker.stateFile() != null) {
-            checkpoints.due(checkpointOwner); // saved off the lane, with the others due
-        }
+        recorded(tracker, committed);
         connection.batchHandled(batch.session());
+    }
+
+    /**
+     * A record of the connection (a batch's last, or one of its parts) is durable and queued: counted, and the
+     * state checkpoint is due (saved off the lane, with the others due).
+     */
+    private void recorded(LicenseTracker t, Outbox.Committed committed) {
+        stats.committed(committed.entries());
+        changes.add(committed.entries().size());
+        if (t.stateFile() != null) {
+            checkpoints.due(checkpointOwner);
+        }
     }
 
     /**

@@ -65,7 +65,9 @@ class PartCommitRoutesTest extends RoutesTestSupport {
             routes.simulator.setLicenseAssigned("agent1", CLIENT, true);
         });
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> routes.jmsDeliveriesPerId().size() == 8);
+        // both targets awaited: each delivers on its own, and both are asserted below
+        await().atMost(Duration.ofSeconds(20)).until(() -> routes.jmsDeliveriesPerId().size() == 8
+                && routes.fileEvents().size() == 8);
         List<String> delivered = new ArrayList<>();
         for (var message : routes.receiveJmsUntil(CLIENT, "assigned")) {
             delivered.add(message.getStringProperty("license") + " " + message.getStringProperty("changeType"));

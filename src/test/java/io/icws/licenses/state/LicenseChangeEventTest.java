@@ -109,8 +109,14 @@ class LicenseChangeEventTest {
                 Instant.parse("2026-11-28T01:31:00Z")}) {
             for (LicenseChange change : new LicenseChange[] {first, second}) {
                 for (String epoch : new String[] {"epoch-1", "epoch-2", "epoch-1"}) {
-                    assertThat(maker.of(epoch, change, snapshot, time)).isEqualTo(
+                    LicenseChangeEvent made = maker.of(epoch, change, snapshot, time);
+                    assertThat(made).isEqualTo(
                             LicenseChangeEvent.of(epoch, "host/x@y:8018", "DOMAIN\\agent é", change, snapshot, time));
+                    // against the definitions themselves, not only against of() (which makes a Maker too)
+                    assertThat(made.id()).isEqualTo(UUID.nameUUIDFromBytes((epoch + "\nhost/x@y:8018\nDOMAIN\\agent é\n"
+                            + "I3_A\n" + change.sequence() + "\n" + change.type().value()).getBytes(UTF_8)).toString());
+                    assertThat(made.time()).isEqualTo(java.time.format.DateTimeFormatter
+                            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC).format(time));
                 }
             }
         }
