@@ -121,7 +121,18 @@ final class PollConnections implements HttpClientConnectionManager {
 
     @Override
     public void connect(ConnectionEndpoint endpoint, TimeValue timeout, HttpContext context) throws IOException {
-        owner(endpoint).connect(endpoint, timeout, context);
+        PoolingHttpClientConnectionManager from = owner(endpoint);
+        from.connect(endpoint, timeout, context);
+        // a cut while the connection was being made may have closed the pool before the connection was in it: that
+        // connection would outlive the cut (and wait on a hung server for the whole response time-out)
+        if (wasCut(from)) {
+            endpoint.close(CloseMode.IMMEDIATE);
+            throw new IOException("the poll's connection was cut");
+        }
+    }
+
+    private synchronized boolean wasCut(PoolingHttpClientConnectionManager from) {
+        return from != pool;
     }
 
     @Override
@@ -131,7 +142,7 @@ final class PollConnections implements HttpClientConnectionManager {
 
     private PoolingHttpClientConnectionManager owner(ConnectionEndpoint endpoint) throws IOException {
         PoolingHttpClientConnectionManager from = leasedFrom.get(endpoint);
-        if (from == null) {
+        if (from == null || wasCut(from)) {
             throw new IOException("the poll's connection was cut");
         }
         return from;

@@ -43,4 +43,16 @@ class PollConnectionsTest {
         assertThat(pools).hasValue(2);
         connections.close();
     }
+
+    @Test
+    void aConnectionLeasedBeforeTheCutIsNotMadeAfterIt() throws Exception {
+        PollConnections connections = new PollConnections(PoolingHttpClientConnectionManager::new);
+        var endpoint = connections.lease("a", ROUTE, Timeout.ofSeconds(1), null).get(Timeout.ofSeconds(1));
+
+        connections.cut();
+
+        assertThatThrownBy(() -> connections.connect(endpoint, Timeout.ofSeconds(1), null))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("was cut");
+        connections.close();
+    }
 }
